@@ -1,0 +1,39 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import type { StageConfig } from "./config";
+
+/**
+ * SDK clients built from the stage config, one per distinct setting and reused across warm invocations.
+ * Only the endpoint and addressing style differ between AWS and the local stack.
+ */
+const s3Clients = new Map<string, S3Client>();
+const iotClients = new Map<string, IoTDataPlaneClient>();
+
+export function s3Client(config: StageConfig): S3Client {
+  const id = `${config.region}|${config.s3Endpoint ?? ""}|${config.s3ForcePathStyle}`;
+  let client = s3Clients.get(id);
+  if (!client) {
+    client = new S3Client({
+      region: config.region,
+      endpoint: config.s3Endpoint,
+      forcePathStyle: config.s3ForcePathStyle,
+      // The SDK's default adds a CRC32 of the (empty) body to presigned PUT URLs, which real S3 then
+      // rejects for the browser's actual body. Checksums only where an operation requires them.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    s3Clients.set(id, client);
+  }
+  return client;
+}
+
+export function iotClient(config: StageConfig): IoTDataPlaneClient {
+  if (!config.iotEndpoint) throw new Error("IOT_ENDPOINT is not set");
+  const id = `${config.region}|${config.iotEndpoint}`;
+  let client = iotClients.get(id);
+  if (!client) {
+    client = new IoTDataPlaneClient({ region: config.region, endpoint: config.iotEndpoint });
+    iotClients.set(id, client);
+  }
+  return client;
+}

@@ -1,0 +1,79 @@
+import type { KeyOptions } from "./chromakey";
+
+/**
+ * Everything a stage reads from its environment, read in one place. The same variables are set by the
+ * Pulumi program on Lambda and by the local stack, which is how one handler serves both.
+ */
+export interface StageConfig {
+  region: string;
+  uploadBucket: string;
+  processingBucket: string;
+  finalBucket: string;
+  /** Set for an S3-compatible server (the local stack); absent on AWS. */
+  s3Endpoint?: string;
+  s3ForcePathStyle: boolean;
+  /** https URL of the IoT data endpoint, or the local bridge. */
+  iotEndpoint?: string;
+  topic: string;
+  finalUrlBase?: string;
+  theme?: string;
+  parkName?: string;
+  keyOptions: Partial<KeyOptions>;
+  uploadUrlExpiresSeconds: number;
+  allowedOrigins: string[];
+  maxUploadBytes: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): StageConfig {
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    uploadBucket: env.UPLOAD_BUCKET ?? "",
+    processingBucket: env.PROCESSING_BUCKET ?? "",
+    finalBucket: env.FINAL_BUCKET ?? "",
+    s3Endpoint: nonEmpty(env.S3_ENDPOINT),
+    s3ForcePathStyle: env.S3_FORCE_PATH_STYLE === "true",
+    iotEndpoint: nonEmpty(env.IOT_ENDPOINT),
+    topic: nonEmpty(env.NOTIFY_TOPIC) ?? "notifications",
+    finalUrlBase: nonEmpty(env.FINAL_URL_BASE)?.replace(/\/+$/, ""),
+    theme: nonEmpty(env.THEME) === "auto" ? undefined : nonEmpty(env.THEME),
+    parkName: nonEmpty(env.PARK_NAME),
+    keyOptions: parseKeyOptions(env.CHROMAKEY_OPTIONS),
+    uploadUrlExpiresSeconds: positiveInt(env.UPLOAD_URL_EXPIRES, "UPLOAD_URL_EXPIRES", 300),
+    allowedOrigins: (nonEmpty(env.ALLOWED_ORIGINS) ?? "*").split(",").map((o) => o.trim()).filter(Boolean),
+    maxUploadBytes: positiveInt(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+  };
+}
+
+/** A stage cannot do anything useful without these: say which one is missing rather than fail on S3. */
+export function requireSetting<K extends keyof StageConfig>(config: StageConfig, key: K, envName: string): NonNullable<StageConfig[K]> {
+  const value = config[key];
+  if (value === undefined || value === "") throw new Error(`${envName} is not set`);
+  return value as NonNullable<StageConfig[K]>;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function parseKeyOptions(json: string | undefined): Partial<KeyOptions> {
+  if (nonEmpty(json) === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json as string);
+  } catch {
+    throw new Error(`CHROMAKEY_OPTIONS is not valid JSON: ${json}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error("CHROMAKEY_OPTIONS must be a JSON object");
+  }
+  return parsed as Partial<KeyOptions>;
+}

@@ -1,0 +1,4 @@
+export { handler as chromakey } from "./chromakey";
+export { handler as composite } from "./composite";
+export { handler as notify } from "./notify";
+export { handler as presign } from "./presign";

@@ -1,0 +1,99 @@
+import type { S3Event, S3EventRecord } from "aws-lambda";
+import { loadConfig, requireSetting } from "../config";
+import type { StageConfig } from "../config";
+import { s3Client } from "../clients";
+import { isPhotoError } from "../errors";
+import { decodeEventKey, finalKey, parsePhotoKey } from "../keys";
+import type { PhotoKey } from "../keys";
+import { errorMessage, log, timed } from "../log";
+import { photoFailed } from "../messages";
+import { publish } from "../notifier";
+import { outputSourceETag, readObject, unquote, writeObject } from "../storage";
+
+/**
+ * What makes one photo stage: where it reads, where it writes, and the pure-ish work in between.
+ * The S3 plumbing, idempotency and failure reporting are shared by every stage in `photoStage`.
+ */
+export interface PhotoStage {
+  name: string;
+  inputBucket(config: StageConfig): string;
+  outputBucket(config: StageConfig): string;
+  outputKey(photo: PhotoKey): string;
+  process(input: Uint8Array, photo: PhotoKey, config: StageConfig): Promise<StageOutput>;
+}
+
+export interface StageOutput {
+  body: Uint8Array;
+  contentType: string;
+  cacheControl?: string;
+}
+
+/** Said to the guest when the fault is ours, not their photo's. */
+export const INTERNAL_FAILURE_REASON = "something went wrong on our side while processing the photo; please try again";
+
+export function photoStage(stage: PhotoStage): (event: S3Event) => Promise<void> {
+  return async (event) => {
+    const config = loadConfig();
+    let firstFault: unknown;
+    for (const record of event.Records ?? []) {
+      try {
+        await handleRecord(stage, config, record);
+      } catch (err) {
+        firstFault ??= err;
+      }
+    }
+    // Rethrown so the platform records the invocation as failed (and routes it to the on-failure queue).
+    if (firstFault !== undefined) throw firstFault;
+  };
+}
+
+async function handleRecord(stage: PhotoStage, config: StageConfig, record: S3EventRecord): Promise<void> {
+  const inputBucket = stage.inputBucket(config);
+  const outputBucket = stage.outputBucket(config);
+  if (inputBucket === outputBucket) throw new Error(`${stage.name}: input and output bucket are both "${inputBucket}"`);
+
+  const bucket = record.s3?.bucket?.name;
+  const key = decodeEventKey(record.s3?.object?.key ?? "");
+  if (!record.eventName?.startsWith("ObjectCreated") || bucket !== inputBucket) {
+    log("warn", "skipped: not an object created in this stage's bucket", { stage: stage.name, eventName: record.eventName, bucket, key });
+    return;
+  }
+  const photo = parsePhotoKey(key);
+  if (!photo) {
+    log("warn", "skipped: not a photo key", { stage: stage.name, bucket, key });
+    return;
+  }
+
+  const fields = { stage: stage.name, photoId: photo.photoId, key };
+  const outKey = stage.outputKey(photo);
+  const s3 = s3Client(config);
+  try {
+    const eventETag = unquote(record.s3.object.eTag ?? "");
+    if (eventETag && (await outputSourceETag(s3, outputBucket, outKey)) === eventETag) {
+      log("info", "skipped: already processed", fields);
+      return;
+    }
+    const input = await timed("read", fields, () => readObject(s3, inputBucket, key, config.maxUploadBytes));
+    const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
+    await timed("write", fields, () =>
+      writeObject(s3, outputBucket, outKey, output.body, output.contentType, input.eTag, output.cacheControl),
+    );
+    log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
+  } catch (err) {
+    const photoProblem = isPhotoError(err);
+    log(photoProblem ? "warn" : "error", "failed", { ...fields, error: errorMessage(err) });
+    await tellGuest(config, finalKey(photo), photoProblem ? err.reason : INTERNAL_FAILURE_REASON, fields);
+    // A photo we cannot read is done with: retrying it would fail the same way.
+    if (!photoProblem) throw err;
+  }
+}
+
+async function tellGuest(config: StageConfig, objectKey: string, reason: string, fields: Record<string, unknown>): Promise<void> {
+  try {
+    requireSetting(config, "iotEndpoint", "IOT_ENDPOINT");
+    await publish(config, photoFailed(objectKey, reason));
+    log("info", "photoFailed sent", { ...fields, reason });
+  } catch (err) {
+    log("error", "could not send photoFailed", { ...fields, error: errorMessage(err) });
+  }
+}

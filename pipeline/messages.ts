@@ -1,0 +1,26 @@
+/** The notification shapes the front-end subscribes to (DESIGN.md); extend only additively. */
+export interface PhotoProcessed {
+  level: "info";
+  type: "photoProcessed";
+  message: { ObjectKey: string; URL: string };
+}
+
+export interface PhotoFailed {
+  level: "error";
+  type: "photoFailed";
+  message: { ObjectKey: string; reason: string };
+}
+
+export type Notification = PhotoProcessed | PhotoFailed;
+
+export const photoProcessed = (objectKey: string, url: string): PhotoProcessed => ({
+  level: "info",
+  type: "photoProcessed",
+  message: { ObjectKey: objectKey, URL: url },
+});
+
+export const photoFailed = (objectKey: string, reason: string): PhotoFailed => ({
+  level: "error",
+  type: "photoFailed",
+  message: { ObjectKey: objectKey, reason },
+});
