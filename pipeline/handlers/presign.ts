@@ -23,7 +23,8 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
     const uploadURL = await getSignedUrl(
       s3Client(config),
       new PutObjectCommand({ Bucket: bucket, Key: photoFilename, ContentType: "image/jpeg" }),
-      { expiresIn: config.uploadUrlExpiresSeconds },
+      // Signing the header (rather than leaving it out) makes S3 refuse a PUT of any other type.
+      { expiresIn: config.uploadUrlExpiresSeconds, signableHeaders: new Set(["content-type"]) },
     );
     log("info", "upload url issued", { stage: "presign", photoId: photoFilename.slice(0, -4), expiresIn: config.uploadUrlExpiresSeconds });
     return json(200, { uploadURL, photoFilename }, cors);

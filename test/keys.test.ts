@@ -1,0 +1,27 @@
+import { expect } from "chai";
+import { decodeEventKey, finalImageUrl, finalKey, parsePhotoKey, processingKey } from "../pipeline/keys";
+
+describe("photo keys", () => {
+  it("decodes S3 event keys: '+' is a space, %xx is a byte of UTF-8", () => {
+    expect(decodeEventKey("booth+2/selfie%C3%A9+%2B1.jpg")).to.equal("booth 2/selfieé +1.jpg");
+    expect(decodeEventKey("3f2a.jpg")).to.equal("3f2a.jpg");
+  });
+
+  it("maps <id>.jpg -> <id>.png -> <id>.jpg, keeping any folder", () => {
+    const photo = parsePhotoKey("booth 2/3f2a.JPEG");
+    expect(photo).to.deep.equal({ base: "booth 2/3f2a", photoId: "3f2a" });
+    expect(processingKey(photo!)).to.equal("booth 2/3f2a.png");
+    expect(finalKey(photo!)).to.equal("booth 2/3f2a.jpg");
+    expect(parsePhotoKey("a.Png")).to.deep.equal({ base: "a", photoId: "a" });
+  });
+
+  it("refuses keys that are not photos", () => {
+    for (const key of ["folder/", "notes.txt", "photo.jpg.exe", ".jpg", "dir/.png", "photo.gif", ""]) {
+      expect(parsePhotoKey(key), key).to.equal(undefined);
+    }
+  });
+
+  it("builds final URLs with each path segment encoded", () => {
+    expect(finalImageUrl("https://d1.cloudfront.net", "booth 2/a+b.jpg")).to.equal("https://d1.cloudfront.net/booth%202/a%2Bb.jpg");
+  });
+});
