@@ -5,7 +5,11 @@
 type Level = "info" | "warn" | "error";
 type Fields = Record<string, unknown>;
 
+const RANK: Record<string, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+
 export function log(level: Level, message: string, fields: Fields = {}): void {
+  // LOG_LEVEL=warn (or silent) quiets the per-step lines, e.g. in tests and benchmarks.
+  if (RANK[level] < (RANK[process.env.LOG_LEVEL ?? "info"] ?? 0)) return;
   const line = JSON.stringify({ level, message, ...fields });
   if (level === "info") console.log(line);
   else console.error(line);
