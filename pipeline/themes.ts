@@ -1,0 +1,49 @@
+/**
+ * The souvenir's fixed geometry and the theme list, shared by the compositor and by
+ * assets/generate.ts, which draws the frame to match.
+ */
+
+export const OUTPUT_WIDTH = 1080;
+export const OUTPUT_HEIGHT = 1350;
+
+/** Theme names; each has `assets/backgrounds/<name>.jpg`. */
+export const THEMES: readonly string[] = Object.freeze(["castle", "rollercoaster", "tropical"]);
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The ribbon in the frame overlay that carries the park name. */
+export const BANNER: Box = { x: 100, y: 1160, width: 880, height: 136 };
+/** Where the park name's text may go inside the banner. */
+export const BANNER_TEXT: Box = { x: 170, y: 1180, width: 740, height: 96 };
+/** Room for the guest: inside the border, above the banner. Subjects stand on its bottom edge. */
+export const SUBJECT_AREA: Box = { x: 60, y: 80, width: 960, height: BANNER.y - 80 };
+export const FRAME_BORDER = 26;
+
+export const DEFAULT_PARK_NAME = "Adventure Park";
+export const FONT_FAMILY = "Souvenir DejaVu Sans Bold";
+
+/** FNV-1a: a stable hash so one photo always gets the same theme, on every machine. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(text, "utf8")) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+export function chooseTheme(photoId: string): string {
+  return THEMES[fnv1a(photoId) % THEMES.length];
+}
+
+/** The theme to use: the one asked for (checked), else the one the photo id picks. */
+export function resolveTheme(photoId: string, theme?: string): string {
+  if (theme === undefined || theme === "") return chooseTheme(photoId);
+  if (!THEMES.includes(theme)) throw new Error(`unknown theme "${theme}"; known themes: ${THEMES.join(", ")}`);
+  return theme;
+}
