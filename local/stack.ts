@@ -1,0 +1,234 @@
+import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
+import path from "node:path";
+import { chromakey, composite, notify, presign } from "../pipeline/handlers";
+import { startMqttBroker } from "./mqtt-broker";
+import { toLambdaS3Event } from "./s3-event";
+import { LOCAL_CREDENTIALS, startS3Server } from "./s3-server";
+import { createStageRunner } from "./stage-runner";
+import type { StageRoute } from "./stage-runner";
+import { createRequestListener } from "./web-server";
+import type { FrontendConfig, StoredImage } from "./web-server";
+
+export interface StackOptions {
+  /** web/API/MQTT-over-WebSocket/IoT-bridge HTTP port; default env PORT or 3000; 0 = ephemeral */
+  port?: number;
+  /** S3-compatible server port; default env S3_PORT or 4568; 0 = ephemeral */
+  s3Port?: number;
+  /** default env LOCAL_DATA_DIR or <project>/.local-data */
+  dataDir?: string;
+  /** default true: S3 ObjectCreated events run the stage handlers in-process */
+  runStages?: boolean;
+  /** no start-up banner / request logs (tests) */
+  quiet?: boolean;
+}
+
+export interface Stack {
+  webUrl: string;
+  s3Endpoint: string;
+  mqttWsUrl: string;
+  iotEndpoint: string;
+  buckets: { upload: string; processing: string; final: string };
+  /** Exactly the environment the stage handlers need to run against this stack. */
+  env: Record<string, string>;
+  dataDir: string;
+  /** Calls `listener` for every object created in any bucket (key decoded); returns the unsubscribe. */
+  onObjectCreated(listener: (bucket: string, key: string) => void): () => void;
+  stop(): Promise<void>;
+}
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+const BUCKETS = { upload: "tpp-upload", processing: "tpp-processing", final: "tpp-final" } as const;
+/** Loopback only: the stack has no authentication and is meant for this machine. */
+const HOST = "127.0.0.1";
+/** Settings a user may set for the stages; passed through to them when set. */
+const PASS_THROUGH = ["THEME", "PARK_NAME", "CHROMAKEY_OPTIONS", "UPLOAD_URL_EXPIRES", "MAX_UPLOAD_BYTES", "ASSETS_DIR"];
+
+/** A port that is already taken, said in one line by the caller. */
+export class PortInUseError extends Error {
+  constructor(readonly port: number, readonly what: string) {
+    super(`port ${port} (${what}) is already in use`);
+    this.name = "PortInUseError";
+  }
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const port = opts.port ?? portFromEnv("PORT", 3000);
+  const s3Port = opts.s3Port ?? portFromEnv("S3_PORT", 4568);
+  const dataDir = path.resolve(opts.dataDir ?? process.env.LOCAL_DATA_DIR ?? path.join(PROJECT_DIR, ".local-data"));
+  const runStages = opts.runStages ?? true;
+  const log = opts.quiet ? () => undefined : (line: string) => console.log(line);
+  const region = process.env.AWS_REGION ?? "us-east-1";
+  mkdirSync(dataDir, { recursive: true });
+
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const http = createServer();
+    const webPort = await listen(http, port, "web server");
+    cleanups.push(() => closeHttp(http));
+    const webUrl = `http://localhost:${webPort}`;
+    const allowedOrigins = process.env.ALLOWED_ORIGINS?.trim()
+      ? process.env.ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean)
+      : [webUrl, `http://${HOST}:${webPort}`];
+
+    const routes: StageRoute[] = [
+      { name: "chromakey", bucket: BUCKETS.upload, handler: chromakey },
+      { name: "composite", bucket: BUCKETS.processing, handler: composite },
+      { name: "notify", bucket: BUCKETS.final, handler: notify },
+    ];
+    const runner = createStageRunner(routes, Math.max(2, availableParallelism()), (_level, message) => console.error(message));
+    cleanups.push(() => runner.stop());
+    let sequence = 0;
+    const createdListeners = new Set<(bucket: string, key: string) => void>();
+    const s3 = await startS3Server({
+      host: HOST,
+      port: s3Port,
+      dataDir,
+      buckets: BUCKETS,
+      allowedOrigins,
+      onEvent(raw) {
+        const event = toLambdaS3Event(raw, region, ++sequence);
+        for (const r of event.Records) {
+          log(`s3: ${r.eventName} ${r.s3.bucket.name}/${r.s3.object.key} (${r.s3.object.size} bytes)`);
+          if (r.eventName.startsWith("ObjectCreated:")) {
+            const key = decodeURIComponent(r.s3.object.key.replace(/\+/g, " "));
+            createdListeners.forEach((listener) => listener(r.s3.bucket.name, key));
+          }
+        }
+        if (runStages) runner.dispatch(event);
+      },
+    }).catch((err: unknown) => {
+      throw isAddressInUse(err) ? new PortInUseError(s3Port, "S3 server") : err;
+    });
+    // Registered before the runner's cleanup runs last-in-first-out: stages finish, then S3 goes away.
+    cleanups.splice(cleanups.length - 1, 0, () => s3.close());
+    const s3Endpoint = `http://localhost:${s3.port}`;
+    const mqttWsUrl = `ws://localhost:${webPort}/mqtt`;
+
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      UPLOAD_BUCKET: BUCKETS.upload,
+      PROCESSING_BUCKET: BUCKETS.processing,
+      FINAL_BUCKET: BUCKETS.final,
+      S3_ENDPOINT: s3Endpoint,
+      S3_FORCE_PATH_STYLE: "true",
+      IOT_ENDPOINT: webUrl,
+      NOTIFY_TOPIC: process.env.NOTIFY_TOPIC?.trim() || "notifications",
+      FINAL_URL_BASE: `${webUrl}/photos`,
+      ALLOWED_ORIGINS: allowedOrigins.join(","),
+    };
+    for (const name of PASS_THROUGH) {
+      const value = process.env[name];
+      if (value !== undefined && value.trim() !== "") env[name] = value;
+    }
+    // The handlers read process.env when called, as on Lambda; restored on stop so stacks do not leak into each other.
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    cleanups.unshift(() => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+
+    const broker = await startMqttBroker(http, "/mqtt");
+    cleanups.push(() => broker.close());
+
+    const s3Client = new S3Client({
+      region,
+      endpoint: s3Endpoint,
+      forcePathStyle: true,
+      credentials: LOCAL_CREDENTIALS,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    cleanups.push(() => s3Client.destroy());
+    const frontendConfig: FrontendConfig = {
+      uploadUrl: `${webUrl}/Upload`,
+      mqttUrl: mqttWsUrl,
+      topic: env.NOTIFY_TOPIC,
+      region,
+      imageBaseUrl: `${webUrl}/photos`,
+    };
+    http.on(
+      "request",
+      createRequestListener({
+        presign,
+        getFinalImage: (key) => getImage(s3Client, BUCKETS.final, key),
+        publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
+        frontendConfig,
+        webDir: path.join(PROJECT_DIR, "local", "web"),
+        mqttClientScript: require.resolve("mqtt/dist/mqtt.min.js"),
+        log,
+      }),
+    );
+
+    return {
+      webUrl,
+      s3Endpoint,
+      mqttWsUrl,
+      iotEndpoint: webUrl,
+      buckets: { ...BUCKETS },
+      env,
+      dataDir,
+      onObjectCreated(listener) {
+        createdListeners.add(listener);
+        return () => createdListeners.delete(listener);
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function getImage(s3: S3Client, bucket: string, key: string): Promise<StoredImage | undefined> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!res.Body) return undefined;
+    return { body: await res.Body.transformToByteArray(), contentType: res.ContentType, eTag: res.ETag, cacheControl: res.CacheControl };
+  } catch (err) {
+    if (err instanceof NoSuchKey || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    throw err;
+  }
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number (0-65535), got "${raw}"`);
+  return port;
+}
+
+function listen(server: Server, port: number, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: unknown): void => reject(isAddressInUse(err) ? new PortInUseError(port, what) : err);
+    server.once("error", onError);
+    server.listen(port, HOST, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+function isAddressInUse(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === "EADDRINUSE";
+}
