@@ -167,7 +167,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
         frontendConfig,
         webDir: path.join(PROJECT_DIR, "local", "web"),
-        mqttClientScript: require.resolve("mqtt/dist/mqtt.min.js"),
+        mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
         log,
       }),
     );

@@ -136,7 +136,7 @@ function addCard(blob) {
   const img = card.querySelector(".image");
   const preview = URL.createObjectURL(blob);
   img.alt = "Your photo, being processed";
-  img.onerror = () => (img.style.visibility = "hidden"); // e.g. a HEIC file this browser cannot show
+  img.onerror = () => card.querySelector(".frame").classList.add("no-image"); // e.g. a HEIC file this browser cannot show
   img.src = preview;
   $("photos").prepend(card);
   card.scrollIntoView({ behavior: "smooth", block: "nearest" });
@@ -148,7 +148,7 @@ function showDone(card, url, key) {
   card.classList.add("done");
   const img = card.querySelector(".image");
   img.onerror = null;
-  img.style.visibility = "";
+  card.querySelector(".frame").classList.remove("no-image");
   img.alt = "Your souvenir photo";
   img.classList.add("souvenir");
   img.src = url;

@@ -1,0 +1,153 @@
+import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { listen, putPhoto, requestUpload } from "../local/client";
+import type { TopicListener } from "../local/client";
+import { readImageHeader } from "../pipeline/image-input";
+import { greenScreenJpeg } from "./local-photo";
+import { startTestStack } from "./local-stack";
+
+describe("local stack: end to end", function () {
+  this.timeout(60_000);
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  let photo: Buffer;
+  let topic: TopicListener;
+  let s3: S3Client;
+
+  before(async () => {
+    stack = await startTestStack();
+    photo = await greenScreenJpeg();
+    topic = await listen(stack.mqttWsUrl, stack.env.NOTIFY_TOPIC);
+    s3 = new S3Client({
+      region: stack.env.AWS_REGION,
+      endpoint: stack.s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
+    });
+  });
+
+  after(async () => {
+    s3?.destroy();
+    await topic?.close();
+    await stack?.stopAndClean();
+  });
+
+  it("serves the front-end configuration with exactly the keys the cloud stack outputs", async () => {
+    const res = await fetch(`${stack.webUrl}/frontend-config.json`);
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.deep.equal({
+      uploadUrl: `${stack.webUrl}/Upload`,
+      mqttUrl: stack.mqttWsUrl,
+      topic: "notifications",
+      region: stack.env.AWS_REGION,
+      imageBaseUrl: `${stack.webUrl}/photos`,
+    });
+  });
+
+  it("takes a photo from presign through PUT and three stages to an MQTT notification and a 1080x1350 JPEG", async () => {
+    const ticket = await requestUpload(`${stack.webUrl}/Upload`);
+    expect(ticket.photoFilename).to.match(/^[0-9a-f-]{36}\.jpg$/);
+    const signed = new URL(ticket.uploadURL);
+    expect(`${signed.origin}${signed.pathname}`).to.equal(`${stack.s3Endpoint}/${stack.buckets.upload}/${ticket.photoFilename}`);
+    // Real S3 rejects a browser PUT whose URL pins a checksum of some other body.
+    expect(signed.search).not.to.match(/x-amz-checksum|x-amz-sdk-checksum/i);
+
+    await putPhoto(ticket.uploadURL, photo);
+    const note = await topic.waitFor(ticket.photoFilename, 30_000);
+    expect(note).to.deep.equal({
+      level: "info",
+      type: "photoProcessed",
+      message: { ObjectKey: ticket.photoFilename, URL: `${stack.webUrl}/photos/${ticket.photoFilename}` },
+    });
+
+    const processing = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.processing, Key: ticket.photoFilename.replace(/\.jpg$/, ".png") }));
+    expect(processing.ContentType).to.equal("image/png");
+
+    const res = await fetch(note.message.URL as string);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get("content-type")).to.equal("image/jpeg");
+    const header = readImageHeader(new Uint8Array(await res.arrayBuffer()));
+    expect(header).to.include({ format: "jpeg", width: 1080, height: 1350 });
+
+    const stored = await s3.send(new GetObjectCommand({ Bucket: stack.buckets.final, Key: ticket.photoFilename }));
+    expect(stored.ContentType).to.equal("image/jpeg");
+    expect(topic.received.filter((r) => r.notification.message.ObjectKey === ticket.photoFilename)).to.have.length(1);
+  });
+
+  it("sends photoFailed for a corrupt upload, and the next photo still comes through", async () => {
+    const bad = await requestUpload(`${stack.webUrl}/Upload`);
+    await putPhoto(bad.uploadURL, Buffer.from("this is not a photo at all, just some text pretending"));
+    const failed = await topic.waitFor(bad.photoFilename, 30_000);
+    expect(failed.type).to.equal("photoFailed");
+    expect(failed.level).to.equal("error");
+    expect(failed.message.reason).to.be.a("string").and.not.equal("");
+
+    const truncated = await requestUpload(`${stack.webUrl}/Upload`);
+    await putPhoto(truncated.uploadURL, photo.subarray(0, Math.floor(photo.length / 3)));
+    expect((await topic.waitFor(truncated.photoFilename, 30_000)).type).to.equal("photoFailed");
+
+    const good = await requestUpload(`${stack.webUrl}/Upload`);
+    await putPhoto(good.uploadURL, photo);
+    expect((await topic.waitFor(good.photoFilename, 30_000)).type).to.equal("photoProcessed");
+  });
+
+  describe("the presigned upload's CORS, as the browser checks it", () => {
+    const preflight = async (url: string, origin: string, headers = "content-type"): Promise<Response> =>
+      fetch(url, { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": headers } });
+
+    it("lets the page's origin PUT with a Content-Type header", async () => {
+      const ticket = await requestUpload(`${stack.webUrl}/Upload`);
+      const res = await preflight(ticket.uploadURL, stack.webUrl);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get("access-control-allow-origin")).to.be.oneOf([stack.webUrl, "*"]);
+      expect(res.headers.get("access-control-allow-methods")).to.match(/\bPUT\b/);
+      expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).to.contain("content-type");
+
+      const put = await fetch(ticket.uploadURL, { method: "PUT", body: photo, headers: { "Content-Type": "image/jpeg", Origin: stack.webUrl } });
+      expect(put.status).to.equal(200);
+      expect(put.headers.get("access-control-allow-origin")).to.equal(stack.webUrl);
+      await topic.waitFor(ticket.photoFilename, 30_000);
+    });
+
+    it("refuses other origins and headers the rule does not allow", async () => {
+      const ticket = await requestUpload(`${stack.webUrl}/Upload`);
+      expect((await preflight(ticket.uploadURL, "https://evil.example")).status).to.equal(403);
+      expect((await preflight(ticket.uploadURL, stack.webUrl, "content-type,x-custom")).status).to.equal(403);
+    });
+
+    it("refuses a PUT with another Content-Type than the one signed", async () => {
+      const ticket = await requestUpload(`${stack.webUrl}/Upload`);
+      const put = await fetch(ticket.uploadURL, { method: "PUT", body: photo, headers: { "Content-Type": "image/png" } });
+      expect(put.status).to.equal(403);
+    });
+  });
+
+  describe("the web server's other routes", () => {
+    it("answers the presign preflight with CORS headers for the page's origin", async () => {
+      const res = await fetch(`${stack.webUrl}/Upload`, { method: "OPTIONS", headers: { Origin: stack.webUrl, "Access-Control-Request-Method": "GET" } });
+      expect(res.status).to.be.oneOf([200, 204]);
+      expect(res.headers.get("access-control-allow-origin")).to.equal(stack.webUrl);
+      expect(res.headers.get("access-control-allow-methods")).to.match(/\bGET\b/);
+    });
+
+    it("serves 404 for a missing photo and for paths outside the bucket's photos", async () => {
+      for (const p of ["/photos/nope.jpg", "/photos/..%2F..%2Fpackage.json", "/photos/%2e%2e/x.jpg", "/photos/", "/../package.json", "/local/stack.ts"]) {
+        const res = await fetch(`${stack.webUrl}${p}`);
+        expect(res.status, p).to.equal(404);
+        expect(await res.text(), p).not.to.contain("theme-park-photos");
+      }
+    });
+
+    it("serves the page, its script and the browser MQTT client", async () => {
+      for (const [p, type] of [["/", "text/html"], ["/app.js", "text/javascript"], ["/style.css", "text/css"], ["/vendor/mqtt.min.js", "text/javascript"]]) {
+        const res = await fetch(`${stack.webUrl}${p}`);
+        expect(res.status, p).to.equal(200);
+        expect(res.headers.get("content-type"), p).to.contain(type);
+      }
+    });
+
+    it("refuses an unsigned IoT publish, as IoT Core does", async () => {
+      const res = await fetch(`${stack.iotEndpoint}/topics/notifications?qos=1`, { method: "POST", body: "{}" });
+      expect(res.status).to.equal(403);
+    });
+  });
+});
