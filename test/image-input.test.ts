@@ -1,0 +1,398 @@
+import { expect } from "chai";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import { PhotoError } from "../pipeline/errors";
+import { decodePhoto, readImageHeader } from "../pipeline/image-input";
+import { encodeJpeg, encodePng } from "../pipeline/image-output";
+import { createRgba, type Rgba } from "../pipeline/rgba";
+
+const FIXTURES = path.join(__dirname, "fixtures");
+
+// ---- builders -----------------------------------------------------------------------
+
+type Rgb = [number, number, number];
+const RED: Rgb = [224, 32, 32];
+const GREEN: Rgb = [32, 192, 64];
+const BLUE: Rgb = [32, 64, 224];
+const YELLOW: Rgb = [240, 224, 32];
+
+/** Four quadrants of different colours: any flip or turn moves at least two of them. */
+function quadrants(width: number, height: number): Rgba {
+  const img = createRgba(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const c = y < height / 2 ? (x < width / 2 ? RED : GREEN) : x < width / 2 ? BLUE : YELLOW;
+      img.data.set([...c, 255], (y * width + x) * 4);
+    }
+  }
+  return img;
+}
+
+/** The stored pixels that a viewer honouring EXIF `orientation` shows as `upright` (EXIF 2.3, tag 0x0112). */
+function storeForOrientation(upright: Rgba, orientation: number): Rgba {
+  const W = upright.width;
+  const H = upright.height;
+  const swap = orientation >= 5;
+  const stored = createRgba(swap ? H : W, swap ? W : H);
+  const sw = stored.width;
+  const sh = stored.height;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      // display (x, y) comes from stored (sx, sy)
+      const [sx, sy] = (
+        {
+          1: [x, y],
+          2: [sw - 1 - x, y],
+          3: [sw - 1 - x, sh - 1 - y],
+          4: [x, sh - 1 - y],
+          5: [y, x],
+          6: [y, sh - 1 - x],
+          7: [sw - 1 - y, sh - 1 - x],
+          8: [sw - 1 - y, x],
+        } as Record<number, [number, number]>
+      )[orientation];
+      stored.data.set(upright.data.subarray((y * W + x) * 4, (y * W + x) * 4 + 4), (sy * sw + sx) * 4);
+    }
+  }
+  return stored;
+}
+
+function exifApp1(orientation: number, littleEndian: boolean): Buffer {
+  const tiff = Buffer.alloc(8 + 2 + 2 * 12 + 4);
+  const u16 = (v: number, at: number) => (littleEndian ? tiff.writeUInt16LE(v, at) : tiff.writeUInt16BE(v, at));
+  const u32 = (v: number, at: number) => (littleEndian ? tiff.writeUInt32LE(v, at) : tiff.writeUInt32BE(v, at));
+  tiff.write(littleEndian ? "II" : "MM", 0, "latin1");
+  u16(42, 2);
+  u32(8, 4);
+  u16(2, 8); // two entries: another tag first, so the parser has to look past it
+  u16(0x010f, 10); // Make, ASCII, 4 bytes inline
+  u16(2, 12);
+  u32(4, 14);
+  tiff.write("Cam", 18, "latin1");
+  u16(0x0112, 22);
+  u16(3, 24);
+  u32(1, 26);
+  u16(orientation, 30);
+  const payload = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), tiff]);
+  const header = Buffer.from([0xff, 0xe1, 0, 0]);
+  header.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([header, payload]);
+}
+
+/** Inserts an APP1 Exif segment after SOI, or after the JFIF APP0 segment when asked. */
+function withExif(jpeg: Buffer, orientation: number, littleEndian: boolean, afterApp0 = false): Buffer {
+  let at = 2;
+  if (afterApp0 && jpeg[3] === 0xe0) at = 4 + jpeg.readUInt16BE(4);
+  return Buffer.concat([jpeg.subarray(0, at), exifApp1(orientation, littleEndian), jpeg.subarray(at)]);
+}
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  out.writeUInt32BE(zlib.crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/** A PNG from unfiltered scanlines (filter byte 0 added here). */
+function makePng(width: number, height: number, colorType: number, depth: number, rows: Buffer[], extra: Buffer[] = []): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = depth;
+  ihdr[9] = colorType;
+  const raw = Buffer.concat(rows.map((r) => Buffer.concat([Buffer.from([0]), r])));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk("IHDR", ihdr),
+    ...extra,
+    pngChunk("IDAT", zlib.deflateSync(raw)),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function pixel(img: Rgba, x: number, y: number): number[] {
+  const i = (y * img.width + x) * 4;
+  return Array.from(img.data.subarray(i, i + 4));
+}
+
+function expectColour(img: Rgba, x: number, y: number, want: Rgb, tolerance: number, label = ""): void {
+  const got = pixel(img, x, y);
+  for (let k = 0; k < 3; k++) {
+    expect(Math.abs(got[k] - want[k]), `${label} pixel (${x},${y}) = ${got} want ${want}`).to.be.at.most(tolerance);
+  }
+}
+
+/** The quadrant colours at the centres of the four quadrants. */
+function expectUprightQuadrants(img: Rgba, tolerance = 24, label = ""): void {
+  const qx = [Math.floor(img.width / 4), Math.floor((3 * img.width) / 4)];
+  const qy = [Math.floor(img.height / 4), Math.floor((3 * img.height) / 4)];
+  expectColour(img, qx[0], qy[0], RED, tolerance, label);
+  expectColour(img, qx[1], qy[0], GREEN, tolerance, label);
+  expectColour(img, qx[0], qy[1], BLUE, tolerance, label);
+  expectColour(img, qx[1], qy[1], YELLOW, tolerance, label);
+}
+
+async function expectPhotoError(work: () => Promise<unknown> | unknown, reason: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await work();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, "expected a PhotoError").to.be.instanceOf(PhotoError);
+  expect((caught as PhotoError).reason).to.match(reason);
+  expect((caught as PhotoError).reason).not.to.include("\n");
+}
+
+/** Sets the SOF0 frame size of a baseline JPEG. */
+function patchJpegSize(jpeg: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(jpeg);
+  const sof = out.indexOf(Buffer.from([0xff, 0xc0]));
+  out.writeUInt16BE(height, sof + 5);
+  out.writeUInt16BE(width, sof + 7);
+  return out;
+}
+
+// ---- tests --------------------------------------------------------------------------
+
+describe("image input", () => {
+  let patternJpeg: Buffer;
+  before(async () => {
+    patternJpeg = await encodeJpeg(quadrants(48, 32), 95);
+  });
+
+  describe("readImageHeader", () => {
+    it("reads JPEG and PNG sizes from their headers", async () => {
+      expect(readImageHeader(patternJpeg)).to.deep.equal({ format: "jpeg", width: 48, height: 32, orientation: 1 });
+      const png = await encodePng(quadrants(30, 20));
+      expect(readImageHeader(png)).to.deep.equal({ format: "png", width: 30, height: 20, orientation: 1 });
+    });
+
+    it("reads the EXIF orientation in both byte orders, before or after JFIF", () => {
+      for (let o = 1; o <= 8; o++) {
+        expect(readImageHeader(withExif(patternJpeg, o, true)).orientation).to.equal(o);
+        expect(readImageHeader(withExif(patternJpeg, o, false, true)).orientation).to.equal(o);
+      }
+    });
+
+    it("treats damaged or out-of-range orientation metadata as upright", () => {
+      expect(readImageHeader(withExif(patternJpeg, 9, true)).orientation).to.equal(1);
+      const broken = withExif(patternJpeg, 6, true);
+      broken[2 + 4 + 6 + 4] = 0xff; // IFD0 offset now points outside the segment
+      expect(readImageHeader(broken).orientation).to.equal(1);
+    });
+
+    it("reads progressive and greyscale JPEGs", () => {
+      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "progressive.jpg")))).to.include({ width: 64, height: 48 });
+      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "greyscale.jpg")))).to.include({ width: 64, height: 48 });
+    });
+  });
+
+  describe("decodePhoto", () => {
+    for (let o = 1; o <= 8; o++) {
+      it(`turns EXIF orientation ${o} upright`, async () => {
+        const upright = quadrants(48, 32);
+        const stored = await encodeJpeg(storeForOrientation(upright, o), 95);
+        for (const little of [true, false]) {
+          const img = await decodePhoto(withExif(stored, o, little, !little));
+          expect([img.width, img.height]).to.deep.equal([48, 32]);
+          expectUprightQuadrants(img, 24, `orientation ${o}`);
+        }
+      });
+    }
+
+    it("decodes a progressive JPEG", async () => {
+      const img = await decodePhoto(fs.readFileSync(path.join(FIXTURES, "progressive.jpg")));
+      expect([img.width, img.height]).to.deep.equal([64, 48]);
+      expectUprightQuadrants(img);
+    });
+
+    it("decodes a greyscale JPEG to grey RGBA", async () => {
+      const img = await decodePhoto(fs.readFileSync(path.join(FIXTURES, "greyscale.jpg")));
+      expect([img.width, img.height]).to.deep.equal([64, 48]);
+      const [r, g, b, a] = pixel(img, 16, 12);
+      expect(r).to.equal(g);
+      expect(g).to.equal(b);
+      expect(a).to.equal(255);
+      // luma of the red quadrant (224,32,32) is about 89; of the yellow one about 210
+      expect(r).to.be.within(75, 105);
+      expect(pixel(img, 48, 36)[0]).to.be.within(195, 225);
+    });
+
+    it("decodes RGB, RGBA, palette and 16-bit PNGs", async () => {
+      const w = 4;
+      const rgb = makePng(w, 2, 2, 8, [Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]), Buffer.alloc(12, 200)]);
+      let img = await decodePhoto(rgb);
+      expect(pixel(img, 0, 0)).to.deep.equal([255, 0, 0, 255]);
+      expect(pixel(img, 2, 0)).to.deep.equal([0, 0, 255, 255]);
+      expect(pixel(img, 3, 1)).to.deep.equal([200, 200, 200, 255]);
+
+      const rgba = makePng(2, 1, 6, 8, [Buffer.from([10, 20, 30, 255, 200, 100, 50, 0])]);
+      img = await decodePhoto(rgba);
+      expect(pixel(img, 0, 0)).to.deep.equal([10, 20, 30, 255]);
+      expect(pixel(img, 1, 0)[3]).to.equal(0);
+
+      const palette = pngChunk("PLTE", Buffer.from([255, 0, 0, 0, 255, 0, 0, 0, 255]));
+      const trns = pngChunk("tRNS", Buffer.from([255, 255, 0]));
+      const indexed = makePng(3, 1, 3, 8, [Buffer.from([0, 1, 2])], [palette, trns]);
+      img = await decodePhoto(indexed);
+      expect(pixel(img, 0, 0)).to.deep.equal([255, 0, 0, 255]);
+      expect(pixel(img, 1, 0)).to.deep.equal([0, 255, 0, 255]);
+      expect(pixel(img, 2, 0)[3]).to.equal(0);
+
+      const deep = makePng(1, 1, 2, 16, [Buffer.from([0xff, 0xff, 0x80, 0x00, 0x00, 0x00])]);
+      img = await decodePhoto(deep);
+      expectColour(img, 0, 0, [255, 128, 0], 1);
+    });
+
+    it("scales down so the long side fits, keeping the aspect and the picture", async () => {
+      const wide = await encodeJpeg(quadrants(3000, 1000), 90);
+      let img = await decodePhoto(wide);
+      expect([img.width, img.height]).to.deep.equal([2048, 683]);
+      expectUprightQuadrants(img, 8);
+      img = await decodePhoto(wide, { maxSide: 300 });
+      expect([img.width, img.height]).to.deep.equal([300, 100]);
+      expectUprightQuadrants(img, 8);
+      // a turned photo is scaled by its upright long side
+      const turned = withExif(await encodeJpeg(storeForOrientation(quadrants(600, 200), 6), 90), 6, true);
+      img = await decodePhoto(turned, { maxSide: 300 });
+      expect([img.width, img.height]).to.deep.equal([300, 100]);
+      expectUprightQuadrants(img, 12);
+    });
+
+    it("never enlarges a small photo", async () => {
+      const img = await decodePhoto(patternJpeg);
+      expect([img.width, img.height]).to.deep.equal([48, 32]);
+    });
+  });
+
+  describe("bad input", () => {
+    it("refuses an empty file", async () => {
+      await expectPhotoError(() => decodePhoto(new Uint8Array(0)), /^the file is empty$/);
+    });
+
+    it("refuses random bytes, text, GIF and WebP files as not an image", async () => {
+      let seed = 1;
+      const random = Buffer.alloc(4096).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+      const gif = Buffer.concat([Buffer.from("GIF89a", "latin1"), Buffer.from([1, 0, 1, 0, 0, 0, 0, 0x3b])]);
+      const webp = Buffer.from("RIFF\x24\x00\x00\x00WEBPVP8 ", "latin1");
+      for (const bytes of [random, Buffer.from("hello, this is a text file\n"), gif, webp]) {
+        await expectPhotoError(() => decodePhoto(bytes), /^not a JPEG or PNG image$/);
+      }
+    });
+
+    it("refuses truncated and damaged JPEGs", async () => {
+      const photo = await encodeJpeg(quadrants(200, 150), 90);
+      for (const cut of [3, 20, Math.floor(photo.length * 0.6), photo.length - 2]) {
+        await expectPhotoError(() => decodePhoto(photo.subarray(0, cut)), /^image is corrupt or truncated$/);
+      }
+      // no frame header at all: SOI, then EOI
+      await expectPhotoError(() => decodePhoto(Buffer.from([0xff, 0xd8, 0xff, 0xd9])), /corrupt or truncated/);
+    });
+
+    it("refuses truncated PNGs and PNGs whose data fails its checksum", async () => {
+      const png = await encodePng(quadrants(64, 64));
+      for (const cut of [8, 20, Math.floor(png.length * 0.6), png.length - 4]) {
+        await expectPhotoError(() => decodePhoto(png.subarray(0, cut)), /^image is corrupt or truncated$/);
+      }
+      const damaged = Buffer.from(png);
+      damaged[png.indexOf("IDAT") + 10] ^= 0x55;
+      await expectPhotoError(() => decodePhoto(damaged), /^image is corrupt or truncated$/);
+    });
+
+    it("refuses a decompression bomb from its header, without allocating the pixels", async () => {
+      const jpegBomb = patchJpegSize(patternJpeg, 60000, 60000);
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(60000, 0);
+      ihdr.writeUInt32BE(60000, 4);
+      ihdr[8] = 8;
+      ihdr[9] = 2;
+      const pngBomb = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        pngChunk("IHDR", ihdr),
+        pngChunk("IDAT", zlib.deflateSync(Buffer.alloc(1 << 20))),
+        pngChunk("IEND", Buffer.alloc(0)),
+      ]);
+      expect(pngBomb.length).to.be.below(5000);
+      const before = process.memoryUsage().rss;
+      for (const bomb of [jpegBomb, pngBomb]) {
+        await expectPhotoError(() => readImageHeader(bomb), /^image is too large \(60000x60000\)$/);
+        await expectPhotoError(() => decodePhoto(bomb), /^image is too large \(60000x60000\)$/);
+      }
+      // 60000x60000 RGBA would be 14 GB; refusing from the header costs next to nothing
+      expect(process.memoryUsage().rss - before).to.be.below(64 * 1024 * 1024);
+    });
+
+    it("honours a lower maxPixels, and a side longer than the decoder allows", async () => {
+      await expectPhotoError(() => decodePhoto(patternJpeg, { maxPixels: 1000 }), /^image is too large \(48x32\)$/);
+      await expectPhotoError(() => readImageHeader(patchJpegSize(patternJpeg, 40000, 10)), /too large \(40000x10\)/);
+    });
+  });
+});
+
+describe("image output", () => {
+  /** Minimal reader for the encoder's own output: 8-bit RGBA, Sub or None filters. */
+  function readOwnPng(png: Buffer): Rgba {
+    const width = png.readUInt32BE(16);
+    const height = png.readUInt32BE(20);
+    expect(png[24]).to.equal(8);
+    expect(png[25]).to.equal(6);
+    const chunks: Buffer[] = [];
+    for (let pos = 8; pos < png.length; ) {
+      const len = png.readUInt32BE(pos);
+      if (png.toString("latin1", pos + 4, pos + 8) === "IDAT") chunks.push(png.subarray(pos + 8, pos + 8 + len));
+      pos += 12 + len;
+    }
+    const raw = zlib.inflateSync(Buffer.concat(chunks));
+    const img = createRgba(width, height);
+    const stride = width * 4;
+    for (let y = 0; y < height; y++) {
+      const filter = raw[y * (stride + 1)];
+      expect(filter).to.be.oneOf([0, 1]);
+      for (let i = 0; i < stride; i++) {
+        const v = raw[y * (stride + 1) + 1 + i];
+        const left = filter === 1 && i >= 4 ? img.data[y * stride + i - 4] : 0;
+        img.data[y * stride + i] = (v + left) & 0xff;
+      }
+    }
+    return img;
+  }
+
+  it("encodePng keeps straight alpha exactly, including colour under alpha 0 and 1", async () => {
+    const img = createRgba(256, 3);
+    for (let x = 0; x < 256; x++) {
+      for (let y = 0; y < 3; y++) img.data.set([(x * 7 + y) & 255, 255 - x, (x * 13) & 255, x], (y * 256 + x) * 4);
+    }
+    const png = await encodePng(img);
+    expect(Buffer.from(readOwnPng(png).data)).to.deep.equal(Buffer.from(img.data));
+    expect(readImageHeader(png)).to.deep.equal({ format: "png", width: 256, height: 3, orientation: 1 });
+    // and a standard decoder reads it: opaque pixels come back exactly
+    const back = await decodePhoto(png);
+    expect(pixel(back, 255, 1)).to.deep.equal(pixel(img, 255, 1));
+  });
+
+  it("encodeJpeg writes a plain JPEG with no EXIF or XMP segment", async () => {
+    const jpeg = await encodeJpeg(quadrants(40, 30));
+    expect(readImageHeader(jpeg)).to.deep.equal({ format: "jpeg", width: 40, height: 30, orientation: 1 });
+    for (let pos = 2; jpeg[pos + 1] !== 0xda; pos += 2 + jpeg.readUInt16BE(pos + 2)) {
+      expect(jpeg[pos + 1], `marker ff${jpeg[pos + 1].toString(16)}`).not.to.equal(0xe1);
+    }
+    expectUprightQuadrants(await decodePhoto(jpeg), 24);
+  });
+
+  it("rejects pixel buffers that do not match their size", async () => {
+    const bad: Rgba = { width: 10, height: 10, data: new Uint8ClampedArray(10) };
+    for (const encode of [encodePng, encodeJpeg]) {
+      let caught: unknown;
+      try {
+        await encode(bad);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(RangeError);
+    }
+  });
+});
