@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
 import {
   BANNER,
+  BANNER_TAB_HEIGHT,
   FONT_FAMILY,
   FRAME_BORDER,
   OUTPUT_HEIGHT as H,
@@ -735,12 +736,12 @@ function drawFrame(ctx: Ctx): void {
   const labelWidth = ctx.measureText(label).width + 40;
   ctx.fillStyle = "#f3c443";
   ctx.beginPath();
-  ctx.roundRect(W / 2 - labelWidth / 2, y - 20, labelWidth, 36, 18);
+  ctx.roundRect(W / 2 - labelWidth / 2, y - BANNER_TAB_HEIGHT, labelWidth, 2 * BANNER_TAB_HEIGHT - 4, 18);
   ctx.fill();
   ctx.fillStyle = "#7a1030";
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  ctx.fillText(label, W / 2, y - 1);
+  ctx.fillText(label, W / 2, y - 2);
 }
 
 function main(): void {

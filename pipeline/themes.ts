@@ -20,8 +20,14 @@ export interface Box {
 export const BANNER: Box = { x: 100, y: 1160, width: 880, height: 136 };
 /** Where the park name's text may go inside the banner. */
 export const BANNER_TEXT: Box = { x: 170, y: 1180, width: 740, height: 96 };
-/** Room for the guest: inside the border, above the banner. Subjects stand on its bottom edge. */
-export const SUBJECT_AREA: Box = { x: 60, y: 80, width: 960, height: BANNER.y - 80 };
+/** The "souvenir photo" tab sits on the banner's top edge; nothing of the guest goes behind it. */
+export const BANNER_TAB_HEIGHT = 20;
+/**
+ * Room for the guest: above the banner and its tab, with margins that leave the scene's
+ * landmarks (castle towers, coaster loop, palm crowns) in view around a single person.
+ * Subjects stand on its bottom edge.
+ */
+export const SUBJECT_AREA: Box = { x: 80, y: 170, width: 920, height: BANNER.y - BANNER_TAB_HEIGHT - 170 };
 export const FRAME_BORDER = 26;
 
 export const DEFAULT_PARK_NAME = "Adventure Park";
