@@ -102,7 +102,7 @@ describe("local stack: end to end", function () {
       expect(res.headers.get("access-control-allow-methods")).to.match(/\bPUT\b/);
       expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).to.contain("content-type");
 
-      const put = await fetch(ticket.uploadURL, { method: "PUT", body: photo, headers: { "Content-Type": "image/jpeg", Origin: stack.webUrl } });
+      const put = await fetch(ticket.uploadURL, { method: "PUT", body: new Uint8Array(photo), headers: { "Content-Type": "image/jpeg", Origin: stack.webUrl } });
       expect(put.status).to.equal(200);
       expect(put.headers.get("access-control-allow-origin")).to.equal(stack.webUrl);
       await topic.waitFor(ticket.photoFilename, 30_000);
@@ -116,7 +116,7 @@ describe("local stack: end to end", function () {
 
     it("refuses a PUT with another Content-Type than the one signed", async () => {
       const ticket = await requestUpload(`${stack.webUrl}/Upload`);
-      const put = await fetch(ticket.uploadURL, { method: "PUT", body: photo, headers: { "Content-Type": "image/png" } });
+      const put = await fetch(ticket.uploadURL, { method: "PUT", body: new Uint8Array(photo), headers: { "Content-Type": "image/png" } });
       expect(put.status).to.equal(403);
     });
   });
