@@ -26,7 +26,7 @@ import {
 const root = process.cwd();
 checkBuildOutputs(root);
 if (builtNativeVersion(root) !== lockedNativeVersion(root)) {
-    throw new Error(`The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` first`);
+    throw new Error(`The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` (or \`npx tsx infra/layer.ts\`) first`);
 }
 
 const config = new pulumi.Config();
