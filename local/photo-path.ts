@@ -1,7 +1,7 @@
 /**
  * The Final bucket key named by a `/photos/<key>` path, or undefined when the path could name anything outside
- * the bucket's photos: every segment must be a plain file name (no "", ".", "..", backslashes or control
- * characters). The S3 server stores keys as files, so this is what stops a path from walking out of it.
+ * the bucket's photos: no empty, "." or ".." segment, no backslash or control character. The S3 server stores
+ * keys as files, so this is what stops a path from walking out of it. Other characters are fine in S3 keys.
  */
 export function photoKeyFromPath(encodedRest: string): string | undefined {
   let key: string;
@@ -11,8 +11,8 @@ export function photoKeyFromPath(encodedRest: string): string | undefined {
     return undefined;
   }
   if (key.length === 0 || key.length > 1024) return undefined;
-  const segment = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
-  return key.split("/").every((s) => segment.test(s)) ? key : undefined;
+  if (/[\u0000-\u001f\u007f\\]/.test(key)) return undefined;
+  return key.split("/").every((s) => s !== "" && s !== "." && s !== "..") ? key : undefined;
 }
 
 const IMAGE_TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { listen, putPhoto, requestUpload } from "../local/client";
 import type { TopicListener } from "../local/client";
@@ -71,6 +71,17 @@ describe("local stack: end to end", function () {
     const stored = await s3.send(new GetObjectCommand({ Bucket: stack.buckets.final, Key: ticket.photoFilename }));
     expect(stored.ContentType).to.equal("image/jpeg");
     expect(topic.received.filter((r) => r.notification.message.ObjectKey === ticket.photoFilename)).to.have.length(1);
+  });
+
+  it("delivers keys URL-encoded in events as S3 does, so a key with spaces, "+" and "%" comes through intact", async () => {
+    // Without the encoding, the handlers would read "+" as a space and choke on the bare "%".
+    const key = "booth 2/me+you 100% (1).jpg";
+    await s3.send(new PutObjectCommand({ Bucket: stack.buckets.upload, Key: key, Body: photo, ContentType: "image/jpeg" }));
+    const note = await topic.waitFor(key, 30_000);
+    expect(note.type).to.equal("photoProcessed");
+    const res = await fetch(note.message.URL as string);
+    expect(res.status).to.equal(200);
+    expect(res.headers.get("content-type")).to.equal("image/jpeg");
   });
 
   it("sends photoFailed for a corrupt upload, and the next photo still comes through", async () => {

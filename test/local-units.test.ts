@@ -59,10 +59,11 @@ describe("local stack: pure parts", () => {
     it("accepts photo keys, with folders", () => {
       expect(photoKeyFromPath("3f2a-11.jpg")).to.equal("3f2a-11.jpg");
       expect(photoKeyFromPath("booth-2/3f2a.jpg")).to.equal("booth-2/3f2a.jpg");
+      expect(photoKeyFromPath("booth%202/my%20photo%20(1).jpg")).to.equal("booth 2/my photo (1).jpg");
     });
 
     it("refuses anything that could leave the bucket's photos", () => {
-      for (const bad of ["", "..", "../x.jpg", "a/../../x.jpg", "%2e%2e/x.jpg", "..%2Fx.jpg", "a//b.jpg", ".hidden", "a\\b.jpg", "x%00.jpg", "%E0%A4%A", "/etc/passwd"]) {
+      for (const bad of ["", "..", "../x.jpg", "a/../../x.jpg", "%2e%2e/x.jpg", "..%2Fx.jpg", "a//b.jpg", "./x.jpg", "a/.", "a\\b.jpg", "a%5C..%5Cb.jpg", "x%00.jpg", "%E0%A4%A", "/etc/passwd"]) {
         expect(photoKeyFromPath(bad), bad).to.equal(undefined);
       }
     });
