@@ -84,7 +84,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       { name: "notify", bucket: BUCKETS.final, handler: notify },
     ];
     const runner = createStageRunner(routes, Math.max(2, availableParallelism()), (_level, message) => console.error(message));
-    cleanups.push(() => runner.stop());
     let sequence = 0;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
@@ -107,8 +106,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }).catch((err: unknown) => {
       throw isAddressInUse(err) ? new PortInUseError(s3Port, "S3 server") : err;
     });
-    // Registered before the runner's cleanup runs last-in-first-out: stages finish, then S3 goes away.
-    cleanups.splice(cleanups.length - 1, 0, () => s3.close());
+    cleanups.push(() => s3.close());
     const s3Endpoint = `http://localhost:${s3.port}`;
     const mqttWsUrl = `ws://localhost:${webPort}/mqtt`;
 
@@ -152,6 +150,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       responseChecksumValidation: "WHEN_REQUIRED",
     });
     cleanups.push(() => s3Client.destroy());
+    // Cleanups run last-in-first-out: running stages finish while S3, the broker and the bridge are still up.
+    cleanups.push(() => runner.stop());
     const frontendConfig: FrontendConfig = {
       uploadUrl: `${webUrl}/Upload`,
       mqttUrl: mqttWsUrl,

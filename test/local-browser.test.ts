@@ -21,7 +21,11 @@ describe("local stack: the web page in a browser", function () {
       throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
     }
     stack = await startTestStack();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // The fake camera feeds getUserMedia a test pattern and grants permission without a prompt.
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+    });
   });
 
   after(async () => {
@@ -71,5 +75,20 @@ describe("local stack: the web page in a browser", function () {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "local-browser.png"), fullPage: true });
     expect(problems).to.deep.equal([]);
+  });
+
+  it("takes a photo with the camera (getUserMedia) and gets an answer for it", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${stack.webUrl}/`);
+    await page.waitForSelector("#connection.ok", { timeout: 10_000 });
+    await page.click("#camera-button");
+    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>("#video")?.videoWidth ?? 0) > 0, undefined, { timeout: 10_000 });
+    await page.click("#shutter");
+    expect(await page.isVisible("#camera")).to.equal(false);
+    // The fake camera shows a test pattern, not a person on a green screen: any answer proves the capture path.
+    const card = page.locator(".photo.done, .photo.failed");
+    await card.waitFor({ timeout: 30_000 });
+    expect(await page.locator(".photo").count()).to.equal(1);
+    expect(await card.getAttribute("data-key")).to.match(/^[0-9a-f-]{36}\.jpg$/);
   });
 });
