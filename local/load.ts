@@ -1,11 +1,15 @@
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { listen, putPhoto, requestUpload } from "./client";
 import type { Notification } from "./client";
 import type { Stack } from "./stack";
 
+export const SAMPLE_PHOTO = path.join(__dirname, "..", "assets", "samples", "greenscreen-portrait.jpg");
+
 export interface LoadOptions {
-  /** The photo every upload sends (JPEG or PNG bytes). */
-  photo: Uint8Array;
+  /** The photo every upload sends (JPEG or PNG bytes); default the project's sample green-screen portrait. */
+  photo?: Uint8Array;
   /** How long to wait for all notifications; default 120 s. */
   timeoutMs?: number;
   /** How long to keep listening after the last expected notification, to catch duplicates; default 500 ms. */
@@ -37,8 +41,11 @@ export interface LoadResult {
  * notification on the topic. Counts what arrived against what was sent; the figures are for the benchmark and
  * the load test, which assert on counts only.
  */
-export async function runLoad(stack: Stack, n: number, opts: LoadOptions): Promise<LoadResult> {
+export async function runLoad(stack: Stack, n: number, opts: LoadOptions = {}): Promise<LoadResult> {
   if (!Number.isInteger(n) || n < 1) throw new Error(`the number of uploads must be a positive integer, got ${n}`);
+  const photo = opts.photo ?? (await readFile(SAMPLE_PHOTO).catch(() => {
+    throw new Error(`no photo given and the sample ${SAMPLE_PHOTO} cannot be read`);
+  }));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const topic = stack.env.NOTIFY_TOPIC;
   const listener = await listen(stack.mqttWsUrl, topic);
@@ -54,7 +61,7 @@ export async function runLoad(stack: Stack, n: number, opts: LoadOptions): Promi
     await Promise.all(
       tickets.map(async (t) => {
         startedAt.set(t.photoFilename, performance.now());
-        await putPhoto(t.uploadURL, opts.photo);
+        await putPhoto(t.uploadURL, photo);
       }),
     );
     const deadline = wallStart + timeoutMs;
