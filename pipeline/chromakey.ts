@@ -1,0 +1,275 @@
+import { estimatePlate, plateAt, plateLine, plateRow, plateSampler } from "./key-plate";
+import { createForegroundMap, sampleForeground, solidShare, spread } from "./key-foreground";
+import { detectScreen } from "./key-screen";
+import { createRgba, type Rgba } from "./rgba";
+
+/** Settings of the keyer. Every field is a deploy-time setting (env CHROMAKEY_OPTIONS, JSON). */
+export interface KeyOptions {
+  /** Screen colour to remove; "auto" finds green or blue from the photo. */
+  screen: "auto" | "green" | "blue";
+  /**
+   * Raw alpha (0..1) at or below which a pixel is fully transparent. Raising it eats screen noise,
+   * creases and JPEG blocks, at the cost of the faintest hair and glass.
+   */
+  clipBlack: number;
+  /**
+   * Raw alpha at or above which a pixel is fully opaque. Lowering it keeps clothes close to the
+   * screen's hue (teal, olive) and spill-tinted edges solid, at the cost of fine transparency.
+   */
+  clipWhite: number;
+  /** 0..1: how much screen colour left in the foreground (spill) is removed; 1 removes it all. */
+  spillSuppression: number;
+  /**
+   * Cells of the background plate along the photo's long side. More cells follow uneven light and
+   * the subject's shadow more closely; fewer are steadier where little screen shows.
+   */
+  plateCells: number;
+  /** How far a pixel's chroma (ratios to the screen channel) may stray from the screen's and still count as bare screen. */
+  screenTolerance: number;
+  /** Share of the photo that must look like screen; below it the photo is returned opaque, unkeyed. */
+  minScreenFraction: number;
+}
+
+export const DEFAULT_KEY_OPTIONS: KeyOptions = Object.freeze({
+  screen: "auto",
+  clipBlack: 0.08,
+  clipWhite: 0.8,
+  spillSuppression: 1,
+  plateCells: 32,
+  screenTolerance: 0.12,
+  minScreenFraction: 0.05,
+});
+
+/** Below this key strength (screen channel over the others, 0-255) the plate is no screen at all. */
+const MIN_PLATE_KEY = 12;
+/** The subject's colour must differ from the screen's by this much (0-255 RGB distance) to solve alpha against it. */
+const MIN_CONTRAST = 40;
+/** Raw alpha beyond which a pixel is surely opaque (its colour is far from the screen's). */
+const OPAQUE_RAW = 1.3;
+/** A share of opaque pixels nearby above which a pixel counts as the subject's edge, not a loose object. */
+const SOLID_NEARBY = 0.5;
+/** Opaque pixels with this local share of opaque neighbours are interior: no refinement. */
+const INTERIOR_SHARE = 0.8;
+/** Inside the subject, a pixel this far from the screen's colour (raw alpha) is taken as opaque. */
+const INTERIOR_RAW = 0.35;
+/** Distance (0-255) off the screen-subject line at which that solution is no longer trusted. */
+const RESIDUAL_SCALE = 12;
+
+/**
+ * Removes a green or blue screen: returns the photo as straight-alpha RGBA, same size, with a soft
+ * matte, the screen's colour taken out of semi-transparent pixels and spill suppressed. Pure.
+ *
+ * Alpha is the colour difference (screen channel minus the larger other channel) of the pixel
+ * relative to that of the local background plate, so the key follows uneven light and shadow.
+ */
+export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
+  const opts = resolveOptions(options);
+  const { width, height, data } = img;
+  if (data.length !== width * height * 4) throw new Error(`chromakey: ${data.length} bytes for ${width}x${height} RGBA`);
+  const out = createRgba(width, height);
+  const screen = width > 0 && height > 0 ? detectScreen(img, opts.screen, opts.minScreenFraction) : null;
+  const plate = screen ? estimatePlate(img, screen, opts.plateCells, opts.screenTolerance) : null;
+  if (!screen || !plate) {
+    out.data.set(data);
+    for (let o = 3; o < out.data.length; o += 4) out.data[o] = 255;
+    return out;
+  }
+  const sampler = plateSampler(plate, width);
+  const line = new Float32Array(plate.cols * 3);
+  const bg = new Float32Array(width * 3);
+  const { key } = screen;
+  const [i0, i1] = screen.others;
+  const clipBlack = opts.clipBlack;
+  const clipWhite = opts.clipWhite;
+  const spill = opts.spillSuppression;
+  const o = out.data;
+  const alpha = new Float32Array(width * height);
+  const rawAlpha = new Float32Array(width * height);
+  const rowHasEdge = new Uint8Array(height);
+  const fgCell = Math.max(2, Math.round(Math.max(width, height) / 320));
+  const fgMap = createForegroundMap(width, height, fgCell);
+
+  // Pass 1: colour-difference alpha against the local plate; opaque pixels feed the foreground map.
+  const fgColumn = new Int32Array(width);
+  for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
+  const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
+  for (let y = 0; y < height; y++) {
+    plateRow(plate, sampler, y, line, bg);
+    const fgRow = Math.floor(y / fgCell) * fgMap.cols;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const p = 4 * i;
+      const q = 3 * x;
+      const b0 = bg[q + i0]!;
+      const b1 = bg[q + i1]!;
+      const plateKey = bg[q + key]! - (b0 > b1 ? b0 : b1);
+      const c0 = data[p + i0]!;
+      const c1 = data[p + i1]!;
+      const raw = plateKey > MIN_PLATE_KEY ? 1 - (data[p + key]! - (c0 > c1 ? c0 : c1)) / plateKey : OPAQUE_RAW;
+      rawAlpha[i] = raw;
+      const a = clipAlpha(raw, clipBlack, clipWhite);
+      alpha[i] = a;
+      if (a < 1) {
+        if (a > 0) rowHasEdge[y] = 1;
+        continue;
+      }
+      if (raw < OPAQUE_RAW) rowHasEdge[y] = 1;
+      const limit = c0 > c1 ? c0 : c1;
+      const ck = data[p + key]!;
+      const fk = ck > limit ? ck - (ck - limit) * spill : ck;
+      o[p + key] = fk;
+      o[p + i0] = c0;
+      o[p + i1] = c1;
+      o[p + 3] = 255;
+      const cell = fgRow + fgColumn[x]!;
+      fgSolid[cell]! += 1;
+      // Only pixels well past opaque teach the subject's colour: a reddish or dark colour mixed
+      // with some screen still reads as opaque, and would teach a screen-tinted colour.
+      const depth = (raw - 1) * (1 / (OPAQUE_RAW - 1));
+      if (depth > 0) {
+        const w = depth >= 1 ? 1 : depth * depth;
+        fgWeight[cell]! += w;
+        fgSums[3 * cell]! += w * o[p]!;
+        fgSums[3 * cell + 1]! += w * o[p + 1]!;
+        fgSums[3 * cell + 2]! += w * o[p + 2]!;
+      }
+    }
+  }
+  spread(fgMap, Math.max(2, Math.round(Math.max(width, height) / 60 / fgCell)));
+
+  // Pass 2: semi-transparent pixels. Where the nearby subject's colour explains the pixel as a mix
+  // of it and the screen, solve alpha on that line; then take the screen's share out of the colour.
+  const fgColour = new Float32Array(3);
+  const here = new Float32Array(3);
+  for (let y = 0; y < height; y++) {
+    if (!rowHasEdge[y]) continue;
+    plateLine(plate, y, line);
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      let a = alpha[i]!;
+      if (a <= 0 || rawAlpha[i]! >= OPAQUE_RAW) continue;
+      const p = 4 * i;
+      const solid = solidShare(fgMap, x, y);
+      // Deep inside the subject nothing is refined; and a greenish colour there that is still far
+      // from the screen (where teal meets olive, say) is cloth, not a hole.
+      if (solid > INTERIOR_SHARE && (a >= 1 || rawAlpha[i]! >= INTERIOR_RAW)) {
+        if (a < 1) {
+          writeDespilled(o, p, data[p]!, data[p + 1]!, data[p + 2]!, key, i0, i1, spill);
+          o[p + 3] = 255;
+        }
+        continue;
+      }
+      plateAt(plate, sampler, line, x, here);
+      const br = here[0]!;
+      const bgG = here[1]!;
+      const bb = here[2]!;
+      const cr = data[p]!;
+      const cg = data[p + 1]!;
+      const cb = data[p + 2]!;
+      let trust = 0;
+      let ap = a;
+      const share = sampleForeground(fgMap, x, y, fgColour);
+      if (share > 0.01) {
+        const dr = fgColour[0]! - br;
+        const dg = fgColour[1]! - bgG;
+        const db = fgColour[2]! - bb;
+        const d2 = dr * dr + dg * dg + db * db;
+        if (d2 > MIN_CONTRAST * MIN_CONTRAST) {
+          const er = cr - br;
+          const eg = cg - bgG;
+          const eb = cb - bb;
+          ap = (er * dr + eg * dg + eb * db) / d2;
+          ap = ap < 0 ? 0 : ap > 1 ? 1 : ap;
+          const rr = er - ap * dr;
+          const rg = eg - ap * dg;
+          const rb = eb - ap * db;
+          const residual = Math.sqrt(rr * rr + rg * rg + rb * rb);
+          trust = 1 - residual / (RESIDUAL_SCALE + 0.25 * Math.sqrt(er * er + eg * eg + eb * eb));
+          trust = trust < 0 ? 0 : trust;
+        }
+      }
+      const isolation = a < 1 ? 1 - solid * (1 / SOLID_NEARBY) : 0;
+      if (trust < 1 && isolation > 0) {
+        // No subject colour explains the pixel (glass, a smeared hand): assume a foreground with no
+        // screen colour measured against the mean of the other channels, not the larger one.
+        const kb = here[key]! - 0.5 * (here[i0]! + here[i1]!);
+        if (kb > MIN_PLATE_KEY) {
+          const aa = clipAlpha(1 - (data[p + key]! - 0.5 * (data[p + i0]! + data[p + i1]!)) / kb, clipBlack, clipWhite);
+          if (aa < a) a = a + (aa - a) * isolation * (1 - trust);
+        }
+      }
+      a = a + (ap - a) * trust;
+      if (a < 0.5 / 255) {
+        alpha[i] = 0;
+        continue;
+      }
+      const inv = 1 / a;
+      const rest = 1 - a;
+      let fr = (cr - rest * br) * inv;
+      let fg = (cg - rest * bgG) * inv;
+      let fb = (cb - rest * bb) * inv;
+      fr = fr < 0 ? 0 : fr > 255 ? 255 : fr;
+      fg = fg < 0 ? 0 : fg > 255 ? 255 : fg;
+      fb = fb < 0 ? 0 : fb > 255 ? 255 : fb;
+      // The fainter the pixel, the noisier its un-mixed colour: lean on the nearby subject's
+      // colour where it explains the pixel (a strand takes the colour of the hair it leaves).
+      const lean = trust * rest;
+      if (lean > 0) {
+        fr += (fgColour[0]! - fr) * lean;
+        fg += (fgColour[1]! - fg) * lean;
+        fb += (fgColour[2]! - fb) * lean;
+      }
+      o[p] = fr;
+      o[p + 1] = fg;
+      o[p + 2] = fb;
+      const f0 = o[p + i0]!;
+      const f1 = o[p + i1]!;
+      const fk = o[p + key]!;
+      const limit = f0 > f1 ? f0 : f1;
+      if (fk > limit) o[p + key] = fk - (fk - limit) * spill;
+      o[p + 3] = a * 255 + 0.5;
+    }
+  }
+  return out;
+}
+
+/** Writes a colour with the screen channel limited to the larger of the others (by `spill`). */
+function writeDespilled(o: Uint8ClampedArray, p: number, r: number, g: number, b: number, key: number, i0: number, i1: number, spill: number): void {
+  o[p] = r;
+  o[p + 1] = g;
+  o[p + 2] = b;
+  const f0 = o[p + i0]!;
+  const f1 = o[p + i1]!;
+  const fk = o[p + key]!;
+  const limit = f0 > f1 ? f0 : f1;
+  if (fk > limit) o[p + key] = fk - (fk - limit) * spill;
+}
+
+/**
+ * Raw alpha to alpha: nothing below clipBlack, everything above clipWhite, and in between a
+ * "garrote" (u - t^2 / u at both ends) that silences noise near 0 and 1 without biasing mid values.
+ */
+function clipAlpha(raw: number, clipBlack: number, clipWhite: number): number {
+  if (raw <= clipBlack) return 0;
+  if (raw >= clipWhite) return 1;
+  const a = raw - (clipBlack * clipBlack) / raw;
+  const gap = 1 - a;
+  const top = 1 - clipWhite;
+  return gap > top ? 1 - (gap - (top * top) / gap) : 1;
+}
+
+function resolveOptions(options: Partial<KeyOptions>): KeyOptions {
+  const opts: KeyOptions = { ...DEFAULT_KEY_OPTIONS, ...options };
+  const fail = (what: string): never => {
+    throw new Error(`chromakey: invalid option ${what}`);
+  };
+  if (!["auto", "green", "blue"].includes(opts.screen)) fail(`screen=${String(opts.screen)} (auto, green or blue)`);
+  if (!(opts.clipBlack >= 0 && opts.clipBlack < opts.clipWhite && opts.clipWhite <= 1)) {
+    fail(`clipBlack=${opts.clipBlack} clipWhite=${opts.clipWhite} (need 0 <= clipBlack < clipWhite <= 1)`);
+  }
+  if (!(opts.spillSuppression >= 0 && opts.spillSuppression <= 1)) fail(`spillSuppression=${opts.spillSuppression} (0..1)`);
+  if (!(Number.isInteger(opts.plateCells) && opts.plateCells >= 1 && opts.plateCells <= 512)) fail(`plateCells=${opts.plateCells} (integer 1..512)`);
+  if (!(opts.screenTolerance > 0 && opts.screenTolerance <= 1)) fail(`screenTolerance=${opts.screenTolerance} (0..1]`);
+  if (!(opts.minScreenFraction >= 0 && opts.minScreenFraction <= 1)) fail(`minScreenFraction=${opts.minScreenFraction} (0..1)`);
+  return opts;
+}
