@@ -1,0 +1,179 @@
+import { expect } from "chai";
+import { chromakey, DEFAULT_KEY_OPTIONS } from "../pipeline/chromakey";
+import { createRgba, type Rgba } from "../pipeline/rgba";
+import { generateScene, type GroundTruth } from "./groundtruth/scene";
+import { scoreKey } from "./groundtruth/metrics";
+import type { ClothesColour } from "./groundtruth/subject";
+
+const small = (seed: number, screen: "green" | "blue", clothes?: readonly [ClothesColour, ClothesColour, ClothesColour]) =>
+  generateScene({ seed, width: 320, height: 400, screen, ...(clothes ? { clothes, striped: false } : {}) });
+
+function alphaAt(img: Rgba, i: number): number {
+  return img.data[4 * i + 3]! / 255;
+}
+
+/** An image filled by a function of (x, y) returning [r, g, b]. */
+function paintImage(width: number, height: number, colour: (x: number, y: number) => readonly [number, number, number]): Rgba {
+  const img = createRgba(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = colour(x, y);
+      const o = 4 * (y * width + x);
+      img.data[o] = r;
+      img.data[o + 1] = g;
+      img.data[o + 2] = b;
+      img.data[o + 3] = 255;
+    }
+  }
+  return img;
+}
+
+describe("chromakey", function () {
+  this.timeout(20_000);
+  let green: GroundTruth;
+  let blue: GroundTruth;
+  let teal: GroundTruth;
+  let olive: GroundTruth;
+
+  before(async () => {
+    green = await small(11, "green");
+    blue = await small(12, "blue");
+    teal = await small(13, "green", ["teal", "yellow", "olive"]);
+    olive = await small(14, "green", ["olive", "yellow", "teal"]);
+  });
+
+  it("is pure and keeps the size", () => {
+    const before = Uint8ClampedArray.from(green.observed.data);
+    const out = chromakey(green.observed);
+    expect(Buffer.from(green.observed.data).equals(Buffer.from(before))).to.equal(true);
+    expect(out.width).to.equal(green.observed.width);
+    expect(out.height).to.equal(green.observed.height);
+    expect(out.data).to.not.equal(green.observed.data);
+    expect(out.data.length).to.equal(green.observed.data.length);
+  });
+
+  it("gives a soft matte: hair, glass and motion blur get fractional alpha", () => {
+    const out = chromakey(green.observed);
+    let fractional = 0;
+    for (let i = 0; i < green.alphaTrue.length; i++) {
+      const a = alphaAt(out, i);
+      if (a > 0.1 && a < 0.9) fractional++;
+    }
+    expect(fractional / green.alphaTrue.length).to.be.above(0.02);
+  });
+
+  for (const [name, scene] of [["teal and yellow", () => teal], ["olive and yellow", () => olive]] as const) {
+    it(`keeps ${name} clothes whole`, () => {
+      expectSolidTorso(scene());
+    });
+  }
+
+  function expectSolidTorso(clothes: GroundTruth): void {
+    const out = chromakey(clothes.observed);
+    const { width, height } = out;
+    let inside = 0;
+    let solid = 0;
+    // Torso pixels past the spill band at the edge (true alpha 1 over a 13x13 neighbourhood).
+    for (let y = Math.floor(height * 0.65); y < height - 6; y++) {
+      for (let x = 6; x < width - 6; x++) {
+        let interior = true;
+        for (let dy = -6; dy <= 6 && interior; dy += 3) {
+          for (let dx = -6; dx <= 6 && interior; dx += 3) interior = clothes.alphaTrue[(y + dy) * width + x + dx]! >= 1 - 1e-6;
+        }
+        if (!interior) continue;
+        inside++;
+        if (alphaAt(out, y * width + x) >= 254 / 255) solid++;
+      }
+    }
+    expect(inside).to.be.above(4000);
+    expect(solid / inside).to.be.at.least(0.995);
+  }
+
+  it("keys a blue screen too", () => {
+    const score = scoreKey(chromakey(blue.observed), blue.alphaTrue, blue.fgTrue);
+    expect(score.alphaError).to.be.below(4);
+    const forced = scoreKey(chromakey(blue.observed, { screen: "green" }), blue.alphaTrue, blue.fgTrue);
+    expect(forced.alphaError).to.be.above(10);
+  });
+
+  it("leaves no screen colour on semi-transparent pixels (hair, glass) or anywhere else", () => {
+    for (const [scene, key, others] of [[green, 1, [0, 2]], [blue, 2, [0, 1]]] as const) {
+      const out = chromakey(scene.observed);
+      let excess = 0;
+      let count = 0;
+      for (let i = 0; i < scene.alphaTrue.length; i++) {
+        const a = alphaAt(out, i);
+        if (a <= 0.05) continue;
+        const o = 4 * i;
+        excess += Math.max(0, out.data[o + key]! - Math.max(out.data[o + others[0]]!, out.data[o + others[1]]!));
+        count++;
+      }
+      expect(count).to.be.above(1000);
+      expect(excess / count).to.be.below(0.5);
+    }
+  });
+
+  it("removes unevenly lit and shadowed screen completely", () => {
+    // A screen from bright to dim, with a dark shadow blob, and a grey card in the middle.
+    const w = 300;
+    const h = 200;
+    const img = paintImage(w, h, (x, y) => {
+      if (x >= 130 && x < 170 && y >= 70 && y < 130) return [128, 128, 128];
+      const light = (1.1 - 0.6 * (x / w)) * (1 - 0.45 * Math.exp(-((x - 220) ** 2 + (y - 100) ** 2) / 1200));
+      return [40 * light, 175 * light, 70 * light];
+    });
+    const out = chromakey(img);
+    let leaked = 0;
+    let screen = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        if (x >= 126 && x < 174 && y >= 66 && y < 134) continue;
+        screen++;
+        if (alphaAt(out, y * w + x) > 0) leaked++;
+      }
+    }
+    expect(leaked / screen).to.be.below(0.002);
+    expect(alphaAt(out, 100 * w + 150)).to.equal(1);
+    // The shadow's centre, which is darker than the card's neighbourhood.
+    expect(alphaAt(out, 100 * w + 220)).to.equal(0);
+  });
+
+  it("returns a photo with no screen unchanged and fully opaque", () => {
+    const img = paintImage(120, 90, (x, y) => [220 - x / 2, 150 - y / 2, 90 + ((x * y) % 50)]);
+    const out = chromakey(img);
+    expect(Buffer.from(out.data).equals(Buffer.from(img.data))).to.equal(true);
+  });
+
+  it("copes with a tiny image", () => {
+    const one = paintImage(1, 1, () => [20, 200, 40]);
+    expect(chromakey(one).data.length).to.equal(4);
+    expect(chromakey(createRgba(0, 0)).data.length).to.equal(0);
+  });
+
+  it("responds to its options", () => {
+    const count = (img: Rgba, test: (a: number) => boolean) => {
+      let n = 0;
+      for (let i = 3; i < img.data.length; i += 4) if (test(img.data[i]! / 255)) n++;
+      return n;
+    };
+    const base = chromakey(green.observed);
+    const harder = chromakey(green.observed, { clipWhite: 0.6 });
+    expect(count(harder, (a) => a >= 1)).to.be.above(count(base, (a) => a >= 1));
+    const eaten = chromakey(green.observed, { clipBlack: 0.5 });
+    expect(count(eaten, (a) => a > 0)).to.be.below(count(base, (a) => a > 0));
+    const spilled = chromakey(green.observed, { spillSuppression: 0 });
+    let excess = 0;
+    for (let o = 0; o < spilled.data.length; o += 4) {
+      if (spilled.data[o + 3]! > 13) excess += Math.max(0, spilled.data[o + 1]! - Math.max(spilled.data[o]!, spilled.data[o + 2]!));
+    }
+    expect(excess).to.be.above(0);
+    expect(chromakey(green.observed, { minScreenFraction: 0.99 }).data.every((v, i) => i % 4 !== 3 || v === 255)).to.equal(true);
+  });
+
+  it("refuses invalid options with a one-line message", () => {
+    expect(() => chromakey(green.observed, { clipBlack: 0.9, clipWhite: 0.5 })).to.throw(/clipBlack/);
+    expect(() => chromakey(green.observed, { screen: "red" as "green" })).to.throw(/screen/);
+    expect(() => chromakey(green.observed, { plateCells: 0 })).to.throw(/plateCells/);
+    expect(DEFAULT_KEY_OPTIONS.clipBlack).to.be.below(DEFAULT_KEY_OPTIONS.clipWhite);
+  });
+});
