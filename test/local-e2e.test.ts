@@ -73,7 +73,7 @@ describe("local stack: end to end", function () {
     expect(topic.received.filter((r) => r.notification.message.ObjectKey === ticket.photoFilename)).to.have.length(1);
   });
 
-  it("delivers keys URL-encoded in events as S3 does, so a key with spaces, "+" and "%" comes through intact", async () => {
+  it("delivers keys URL-encoded in events as S3 does, so a key with spaces, plus and percent signs comes through intact", async () => {
     // Without the encoding, the handlers would read "+" as a space and choke on the bare "%".
     const key = "booth 2/me+you 100% (1).jpg";
     await s3.send(new PutObjectCommand({ Bucket: stack.buckets.upload, Key: key, Body: photo, ContentType: "image/jpeg" }));
