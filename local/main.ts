@@ -56,6 +56,8 @@ async function main(): Promise<number> {
   }
   if (args.demo !== undefined && !existsSync(args.demo)) throw new Error(`demo photo not found: ${args.demo}`);
 
+  // A script wants the result lines, not every stage step: LOG_LEVEL=info brings those back.
+  if (args.demo !== undefined) process.env.LOG_LEVEL ??= "warn";
   const stack = await startStack({ dataDir, quiet: args.demo !== undefined });
   if (args.demo !== undefined) {
     try {

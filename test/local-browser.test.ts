@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { chromium } from "playwright-core";
 import type { Browser } from "playwright-core";
-import { greenScreenJpeg } from "./local-photo";
+import { SAMPLE_PHOTO } from "../local/load";
 import { startTestStack } from "./local-stack";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -47,9 +47,7 @@ describe("local stack: the web page in a browser", function () {
 
     const dir = path.join(tmpdir(), `tpp-browser-${process.pid}`);
     mkdirSync(dir, { recursive: true });
-    const photoFile = path.join(dir, "selfie.jpg");
-    writeFileSync(photoFile, await greenScreenJpeg());
-    await page.setInputFiles("#file-input", photoFile);
+    await page.setInputFiles("#file-input", SAMPLE_PHOTO);
 
     const souvenir = page.locator(".photo.done img.souvenir");
     await souvenir.waitFor({ timeout: 30_000 });
