@@ -59,5 +59,5 @@ export async function outputSourceETag(s3: S3Client, bucket: string, key: string
 export const unquote = (eTag: string): string => eTag.replace(/^"|"$/g, "");
 
 function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

@@ -1,7 +1,5 @@
-import { chromakey } from "../chromakey";
-import { decodePhoto } from "../image-input";
-import { encodePng } from "../image-output";
 import { processingKey } from "../keys";
+import { chromakeyPhoto } from "../stages";
 import { photoStage } from "./stage";
 
 /** Upload bucket -> Processing bucket: the guest's photo with the screen keyed out, as an RGBA PNG. */
@@ -11,8 +9,6 @@ export const handler = photoStage({
   outputBucket: (config) => config.processingBucket,
   outputKey: processingKey,
   async process(input, _photo, config) {
-    const photo = await decodePhoto(input);
-    const keyed = chromakey(photo, config.keyOptions);
-    return { body: await encodePng(keyed), contentType: "image/png" };
+    return { body: await chromakeyPhoto(input, config.keyOptions), contentType: "image/png" };
   },
 });

@@ -1,7 +1,5 @@
-import { composite } from "../composite";
-import { decodePhoto } from "../image-input";
-import { encodeJpeg } from "../image-output";
 import { finalKey } from "../keys";
+import { compositePhoto } from "../stages";
 import { photoStage } from "./stage";
 
 /** Processing bucket -> Final bucket: the keyed subject on a theme-park scene, as a JPEG to share. */
@@ -11,9 +9,8 @@ export const handler = photoStage({
   outputBucket: (config) => config.finalBucket,
   outputKey: finalKey,
   async process(input, photo, config) {
-    const subject = await decodePhoto(input);
-    const souvenir = await composite(subject, { photoId: photo.photoId, theme: config.theme, parkName: config.parkName });
+    const body = await compositePhoto(input, { photoId: photo.photoId, theme: config.theme, parkName: config.parkName });
     // The key never changes content once written, so the CDN may keep it as long as the bucket does.
-    return { body: await encodeJpeg(souvenir), contentType: "image/jpeg", cacheControl: "public, max-age=86400, immutable" };
+    return { body, contentType: "image/jpeg", cacheControl: "public, max-age=86400, immutable" };
   },
 });
