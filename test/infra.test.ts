@@ -23,6 +23,7 @@ interface Registered {
     state: Record<string, any>;
     /** The props as the program passed them (transformations see them before serialization). */
     props: Record<string, any>;
+    opts: pulumi.ResourceOptions;
 }
 
 // Outputs a provider would compute, shaped like AWS's, so links between resources can be followed.
@@ -76,7 +77,7 @@ function invoked(token: string, inputs: Record<string, any>): Record<string, any
 }
 
 const registered: Registered[] = [];
-const propsByUrnKey = new Map<string, Record<string, any>>();
+const propsByUrnKey = new Map<string, { props: Record<string, any>; opts: pulumi.ResourceOptions }>();
 let outputs: Record<string, any> = {};
 
 const all = (type: string): Registered[] => registered.filter((r) => r.type === type);
@@ -128,8 +129,8 @@ describe("Pulumi program (mocked AWS)", function () {
             {
                 newResource(args) {
                     const { id, state } = computed(args.type, args.name, args.inputs);
-                    const props = propsByUrnKey.get(`${args.type}::${args.name}`) ?? {};
-                    registered.push({ type: args.type, name: args.name, inputs: args.inputs, state, props });
+                    const { props, opts } = propsByUrnKey.get(`${args.type}::${args.name}`) ?? { props: {}, opts: {} };
+                    registered.push({ type: args.type, name: args.name, inputs: args.inputs, state, props, opts });
                     return { id, state: { ...args.inputs, ...state } };
                 },
                 call: (args) => invoked(args.token, args.inputs),
@@ -140,7 +141,7 @@ describe("Pulumi program (mocked AWS)", function () {
         );
         outputs = await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((t) => {
-                propsByUrnKey.set(`${t.type}::${t.name}`, t.props);
+                propsByUrnKey.set(`${t.type}::${t.name}`, { props: t.props, opts: t.opts });
                 return undefined;
             });
             // Loaded only now, after setMocks, so every resource it creates goes to the mocks.
@@ -220,6 +221,39 @@ describe("Pulumi program (mocked AWS)", function () {
             }]);
             for (const name of ["upload", "processing"]) {
                 expect(policyOf(one("aws:s3/bucketPolicy:BucketPolicy", name)).Statement.filter((s) => s.Effect === "Allow")).to.deep.equal([]);
+            }
+        });
+    });
+
+    describe("ordering", () => {
+        /** The type::name of each resource `r` waits for explicitly (dependsOn). */
+        async function waitsFor(r: Registered): Promise<string[]> {
+            const deps = await valueOf(pulumi.output(r.opts.dependsOn ?? []));
+            const urns = await Promise.all(arr(deps as pulumi.Resource | pulumi.Resource[]).map((d) => valueOf(d.urn)));
+            return urns.map((urn) => urn.split("::").slice(-2).join("::").split("$").pop()!);
+        }
+
+        it("changes one setting of a bucket at a time (S3 refuses overlapping changes with OperationAborted)", async () => {
+            const chain = (bucket: string, types: string[]) => types.map((t) => `aws:s3/${t}::${bucket}`);
+            const settings = ["bucketPublicAccessBlock:BucketPublicAccessBlock", "bucketOwnershipControls:BucketOwnershipControls",
+                "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                "bucketLifecycleConfiguration:BucketLifecycleConfiguration"];
+            for (const bucket of ["upload", "processing", "final"]) {
+                const steps = chain(bucket, [...settings, ...(bucket === "upload" ? ["bucketCorsConfiguration:BucketCorsConfiguration"] : []), "bucketPolicy:BucketPolicy"]);
+                for (let i = 1; i < steps.length; i++) {
+                    const [type, name] = [steps[i].split("::")[0], bucket];
+                    expect(await waitsFor(one(type, name)), steps[i]).to.deep.equal([steps[i - 1]]);
+                }
+            }
+        });
+
+        it("creates each stage (and so its bucket notification) only after its trigger bucket is locked down", async () => {
+            for (const [bucket, stage] of [["upload", "chromakey"], ["processing", "composite"], ["final", "notify"]]) {
+                expect(await waitsFor(fnOf(stage))).to.have.members([`aws:iam/rolePolicy:RolePolicy::${stage}`, `aws:s3/bucketPolicy:BucketPolicy::${bucket}`]);
+            }
+            // @pulumi/aws makes the notification wait for the invoke permission, which names the function.
+            for (const stage of ["chromakey", "composite", "notify"]) {
+                expect(await waitsFor(one("aws:s3/bucketNotification:BucketNotification", stage))).to.deep.equal([`aws:lambda/permission:Permission::${stage}`]);
             }
         });
     });
