@@ -38,7 +38,11 @@ export const DEFAULTS = {
 /** The subset of pulumi.Config the settings need: raw strings, parsed here. */
 export type ConfigSource = (key: string) => string | undefined;
 
-export function readSettings(get: ConfigSource): StackSettings {
+/**
+ * @param keyingOptionNames the chromakey options the pipeline knows (keys of DEFAULT_KEY_OPTIONS),
+ * so a typo fails the preview instead of being ignored by every photo.
+ */
+export function readSettings(get: ConfigSource, keyingOptionNames: readonly string[] = []): StackSettings {
     const int = (key: string, fallback: number, min: number, max: number): number => {
         const raw = get(key);
         if (raw === undefined || raw === "") return fallback;
@@ -66,7 +70,7 @@ export function readSettings(get: ConfigSource): StackSettings {
         retentionDays: int("retentionDays", DEFAULTS.retentionDays, 1, 3650),
         theme: theme === "auto" ? undefined : theme,
         parkName: text("parkName"),
-        keyingOptions: parseKeyingOptions(get("keyingOptions")),
+        keyingOptions: parseKeyingOptions(get("keyingOptions"), keyingOptionNames),
         uploadUrlExpires: int("uploadUrlExpires", DEFAULTS.uploadUrlExpires, 30, 3600),
         chromakey: {
             memory: int("chromakeyMemory", DEFAULTS.chromakey.memory, 128, 10240),
@@ -104,7 +108,7 @@ function parseOrigins(raw: string | undefined): string[] {
     return origins as string[];
 }
 
-function parseKeyingOptions(raw: string | undefined): string | undefined {
+function parseKeyingOptions(raw: string | undefined, known: readonly string[]): string | undefined {
     if (raw === undefined || raw.trim() === "") return undefined;
     let options: unknown;
     try {
@@ -114,6 +118,10 @@ function parseKeyingOptions(raw: string | undefined): string | undefined {
     }
     if (typeof options !== "object" || options === null || Array.isArray(options)) {
         throw new Error(`theme-park-photos:keyingOptions must be an object of chromakey options`);
+    }
+    const unknown = Object.keys(options).filter((name) => known.length > 0 && !known.includes(name));
+    if (unknown.length > 0) {
+        throw new Error(`theme-park-photos:keyingOptions: unknown option(s) ${unknown.join(", ")} (known: ${known.join(", ")})`);
     }
     return JSON.stringify(options);
 }

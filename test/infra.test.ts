@@ -122,7 +122,7 @@ describe("Pulumi program (mocked AWS)", function () {
             "theme-park-photos:allowedOrigins": JSON.stringify(["https://photos.example.com", "http://localhost:3000"]),
             "theme-park-photos:retentionDays": "9",
             "theme-park-photos:parkName": "Test Park",
-            "theme-park-photos:keyingOptions": JSON.stringify({ spill: 0.5 }),
+            "theme-park-photos:keyingOptions": JSON.stringify({ spillSuppression: 0.5 }),
             "theme-park-photos:compositeMemory": "1024",
         });
         await pulumi.runtime.setMocks(
@@ -311,7 +311,7 @@ describe("Pulumi program (mocked AWS)", function () {
             const fin = bucketOf("final").state.bucket;
             const iot = { IOT_ENDPOINT: `https://${IOT_ADDRESS}`, NOTIFY_TOPIC: "notifications" };
             expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
-                UPLOAD_BUCKET: up, PROCESSING_BUCKET: proc, ...iot, CHROMAKEY_OPTIONS: JSON.stringify({ spill: 0.5 }),
+                UPLOAD_BUCKET: up, PROCESSING_BUCKET: proc, ...iot, CHROMAKEY_OPTIONS: JSON.stringify({ spillSuppression: 0.5 }),
             });
             expect(fnOf("composite").inputs.environment.variables).to.deep.equal({
                 PROCESSING_BUCKET: proc, FINAL_BUCKET: fin, ...iot, PARK_NAME: "Test Park",
@@ -545,5 +545,6 @@ describe("stack settings", () => {
         expect(() => from({ allowedOrigins: "https://a.example" })).to.throw("must be a list");
         expect(() => from({ allowedOrigins: '["https://a.example/path"]' })).to.throw("is not an origin");
         expect(() => from({ keyingOptions: "[1]" })).to.throw("must be an object");
+        expect(() => readSettings((key) => ({ keyingOptions: '{"spill":1}' })[key], ["spillSuppression"])).to.throw("unknown option(s) spill");
     });
 });
