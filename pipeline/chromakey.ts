@@ -225,7 +225,9 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       const f0 = o[p + i0]!;
       const f1 = o[p + i1]!;
       const fk = o[p + key]!;
-      const limit = f0 > f1 ? f0 : f1;
+      // Spill limit: the larger other channel for solid pixels, sliding to their mean for faint
+      // ones, whose un-mixed colour is least certain and whose leftover screen shows most (green hair).
+      const limit = (f0 > f1 ? f0 : f1) * a + 0.5 * (f0 + f1) * rest;
       if (fk > limit) o[p + key] = fk - (fk - limit) * spill;
       o[p + 3] = a * 255 + 0.5;
     }
