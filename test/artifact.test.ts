@@ -11,12 +11,12 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
-import type { S3Event } from "aws-lambda";
 import { expect } from "chai";
 import * as mqtt from "mqtt";
 import { codePathOptions, presignCallback, stageCallbacks } from "../infra/callbacks";
 import { ensureLayer, LAYER_NODE_MODULES, nativeBinaryPath, NATIVE_PACKAGE } from "../infra/layer";
 import { startStack } from "../local/stack";
+import { s3Event } from "./support/s3-events";
 import type { Stack } from "../local/stack";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
 
@@ -107,46 +107,6 @@ function invoke(pkg: Package, event: unknown, env: Record<string, string>, nodeP
     });
 }
 
-/** An S3 ObjectCreated event as AWS delivers it to Lambda (key URL-encoded, '+' for a space). */
-function s3Event(region: string, bucket: string, key: string, size: number, eTag: string): S3Event {
-    const encodedKey = encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+");
-    return {
-        Records: [{
-            eventVersion: "2.1",
-            eventSource: "aws:s3",
-            awsRegion: region,
-            eventTime: new Date().toISOString(),
-            eventName: "ObjectCreated:Put",
-            userIdentity: { principalId: "AWS:AROAEXAMPLE:artifact-test" },
-            requestParameters: { sourceIPAddress: "127.0.0.1" },
-            responseElements: { "x-amz-request-id": "EXAMPLE123456789", "x-amz-id-2": "EXAMPLE/abc" },
-            s3: {
-                s3SchemaVersion: "1.0",
-                configurationId: "artifact-test",
-                bucket: { name: bucket, ownerIdentity: { principalId: "EXAMPLE" }, arn: `arn:aws:s3:::${bucket}` },
-                object: { key: encodedKey, size, eTag: eTag.replace(/"/g, ""), sequencer: "0055AED6DCD90281E5" },
-            },
-        }],
-    };
-}
-
-/** The sample portrait when the assets have it; else a plain green-screen shot drawn here. */
-async function samplePhoto(): Promise<Buffer> {
-    if (fs.existsSync(SAMPLE)) return fs.readFileSync(SAMPLE);
-    const { createCanvas } = await import("@napi-rs/canvas");
-    const canvas = createCanvas(600, 800);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "rgb(40, 177, 64)";
-    ctx.fillRect(0, 0, 600, 800);
-    ctx.fillStyle = "rgb(214, 160, 130)";
-    ctx.beginPath();
-    ctx.ellipse(300, 260, 110, 140, 0, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.fillStyle = "rgb(40, 60, 150)";
-    ctx.fillRect(150, 400, 300, 400);
-    return canvas.encode("jpeg", 90);
-}
-
 describe("deployed artifact (zip contents + layer, run against the local stack)", function () {
     this.timeout(180_000);
 
@@ -213,7 +173,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     });
 
     it("cannot draw without the layer: the package alone does not reach any canvas binary", async () => {
-        const event = s3Event(env.AWS_REGION, stack.buckets.upload, `${randomUUID()}.jpg`, 1, "none");
+        const event = s3Event(stack.buckets.upload, `${randomUUID()}.jpg`, { region: env.AWS_REGION, eTag: "none" });
         const run = await invoke(packages.chromakey, event, env, undefined);
         expect(run.ok).to.equal(false);
         expect(run.error).to.match(/Cannot find native binding/);
@@ -222,11 +182,11 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     it("runs chromakey -> composite -> notify from the packages, on a real photo, through S3 and the IoT bridge", async () => {
         const photoId = randomUUID();
         const uploadKey = `booth 1/${photoId}.jpg`; // a space: the event carries it as '+', the handler must decode
-        const photo = await samplePhoto();
+        const photo = fs.readFileSync(SAMPLE);
         await s3.send(new PutObjectCommand({ Bucket: stack.buckets.upload, Key: uploadKey, Body: photo, ContentType: "image/jpeg" }));
         const eventFor = async (bucket: string, key: string) => {
             const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-            return s3Event(env.AWS_REGION, bucket, key, head.ContentLength ?? 0, head.ETag ?? "");
+            return s3Event(bucket, key, { region: env.AWS_REGION, size: head.ContentLength ?? 0, eTag: head.ETag ?? "" });
         };
         const read = async (bucket: string, key: string) => {
             const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -280,7 +240,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
         expect(response.statusCode).to.equal(200);
         const { uploadURL, photoFilename } = JSON.parse(response.body) as { uploadURL: string; photoFilename: string };
         expect(photoFilename).to.match(/^[0-9a-f-]{36}\.jpg$/);
-        const put = await fetch(uploadURL, { method: "PUT", body: new Uint8Array(await samplePhoto()), headers: { "Content-Type": "image/jpeg" } });
+        const put = await fetch(uploadURL, { method: "PUT", body: new Uint8Array(fs.readFileSync(SAMPLE)), headers: { "Content-Type": "image/jpeg" } });
         expect(put.status).to.equal(200);
         const head = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.upload, Key: photoFilename }));
         expect(head.ContentType).to.equal("image/jpeg");

@@ -3,22 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { S3Event } from "aws-lambda";
 import mqtt from "mqtt";
 import { chromakey, composite, notify } from "../pipeline/handlers";
 import { readImageHeader } from "../pipeline/image-input";
 import type { Notification } from "../pipeline/messages";
 import { startStack } from "../local/stack";
+import { s3Event } from "./support/s3-events";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
-
-/** An S3 ObjectCreated event as S3 sends it: the key URL-encoded, '+' for a space. */
-function s3Event(bucket: string, key: string, eTag?: string, eventName = "ObjectCreated:Put"): S3Event {
-  const encoded = encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
-  return {
-    Records: [{ eventName, eventSource: "aws:s3", s3: { bucket: { name: bucket }, object: { key: encoded, eTag, size: 1 } } }],
-  } as unknown as S3Event;
-}
 
 const SAMPLE = join(__dirname, "..", "assets", "samples", "greenscreen-portrait.jpg");
 
@@ -78,7 +70,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const key = "booth 2/ride+photo é.jpg";
     const eTag = await put(upload, key, readFileSync(SAMPLE));
 
-    await chromakey(s3Event(upload, key, eTag));
+    await chromakey(s3Event(upload, key, { eTag }));
     const png = await bytes(processing, "booth 2/ride+photo é.png");
     expect(readImageHeader(png).format).to.equal("png");
 
@@ -96,7 +88,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
 
     // S3 may deliver an event twice: the second delivery changes nothing and tells nobody again.
     const before = await lastModified(processing, "booth 2/ride+photo é.png");
-    await chromakey(s3Event(upload, key, eTag));
+    await chromakey(s3Event(upload, key, { eTag }));
     expect(await lastModified(processing, "booth 2/ride+photo é.png")).to.equal(before);
     await notify(s3Event(final, "booth 2/ride+photo é.jpg"));
     expect(await waitForMessages(2, 500)).to.have.length(1);
@@ -105,7 +97,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   it("tells the guest when the upload is not a readable photo, and keeps the upload", async () => {
     const { upload, processing } = stack.buckets;
     const eTag = await put(upload, "corrupt.jpg", new TextEncoder().encode("this is not a jpeg"));
-    await chromakey(s3Event(upload, "corrupt.jpg", eTag)); // resolves: a bad photo is not worth a retry
+    await chromakey(s3Event(upload, "corrupt.jpg", { eTag })); // resolves: a bad photo is not worth a retry
     const [message] = await waitForMessages(1);
     expect(message.type).to.equal("photoFailed");
     expect(message).to.deep.include({ level: "error" });
@@ -122,7 +114,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const { upload } = stack.buckets;
     process.env.MAX_UPLOAD_BYTES = "1000";
     const eTag = await put(upload, "big.jpg", readFileSync(SAMPLE));
-    await chromakey(s3Event(upload, "big.jpg", eTag));
+    await chromakey(s3Event(upload, "big.jpg", { eTag }));
     const [message] = await waitForMessages(1);
     expect(message).to.deep.include({ type: "photoFailed" });
     expect((message.message as { reason: string }).reason).to.match(/too big/);
@@ -133,7 +125,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     await put(upload, "notes.txt", new TextEncoder().encode("hello"), "text/plain");
     await chromakey(s3Event(upload, "notes.txt"));
     await chromakey(s3Event(processing, "someone-else.jpg"));
-    await chromakey(s3Event(upload, "gone.jpg", undefined, "ObjectRemoved:Delete"));
+    await chromakey(s3Event(upload, "gone.jpg", { eventName: "ObjectRemoved:Delete" }));
     expect(await waitForMessages(1, 300)).to.have.length(0);
   });
 
@@ -142,7 +134,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const eTag = await put(upload, "unlucky.jpg", readFileSync(SAMPLE));
     process.env.PROCESSING_BUCKET = "no-such-bucket";
     let thrown: unknown;
-    await chromakey(s3Event(upload, "unlucky.jpg", eTag)).catch((err: unknown) => (thrown = err));
+    await chromakey(s3Event(upload, "unlucky.jpg", { eTag })).catch((err: unknown) => (thrown = err));
     expect(thrown, "the invocation fails").to.be.instanceOf(Error);
     const [message] = await waitForMessages(1);
     expect(message).to.deep.include({ type: "photoFailed" });

@@ -80,23 +80,6 @@ function signedIotUrl(host: string, region: string, creds: { accessKeyId: string
     return `wss://${host}/mqtt?${query}&X-Amz-Signature=${signature}&X-Amz-Security-Token=${encodeURIComponent(creds.sessionToken)}`;
 }
 
-/** The sample portrait when the assets have it; else a plain green-screen shot drawn here. */
-async function samplePhoto(): Promise<Buffer> {
-    if (fs.existsSync(SAMPLE)) return fs.readFileSync(SAMPLE);
-    const { createCanvas } = await import("@napi-rs/canvas");
-    const canvas = createCanvas(600, 800);
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "rgb(40, 177, 64)";
-    ctx.fillRect(0, 0, 600, 800);
-    ctx.fillStyle = "rgb(214, 160, 130)";
-    ctx.beginPath();
-    ctx.ellipse(300, 260, 110, 140, 0, 0, Math.PI * 2);
-    ctx.fill();
-    ctx.fillStyle = "rgb(40, 60, 150)";
-    ctx.fillRect(150, 400, 300, 400);
-    return canvas.encode("jpeg", 90);
-}
-
 describe("live deployment (opt-in: TPP_LIVE_TEST=1, AWS credentials, pulumi CLI)", function () {
     this.timeout(45 * 60_000);
     let stack: Stack | undefined;
@@ -146,7 +129,7 @@ describe("live deployment (opt-in: TPP_LIVE_TEST=1, AWS credentials, pulumi CLI)
                     if (message.message?.ObjectKey === photoFilename) resolve(message);
                 });
             });
-            const photo = await samplePhoto();
+            const photo = fs.readFileSync(SAMPLE);
             const put = await fetch(uploadURL, { method: "PUT", body: new Uint8Array(photo), headers: { "Content-Type": "image/jpeg" } });
             expect(put.status, await put.text()).to.equal(200);
 
