@@ -143,7 +143,6 @@ const notify = stageFunction("notify", {
     description: "Final -> IoT topic: tells the guest the souvenir is ready",
     ...settings.notify,
     root,
-    layer: canvasLayer,
     after: [finalLocked.settled],
     environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
     policy: (logGroupArn, failureQueueArn) =>

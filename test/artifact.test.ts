@@ -215,7 +215,8 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
         try {
             const received = new Promise<unknown>((resolve) => client.on("message", (_topic, payload) => resolve(JSON.parse(payload.toString()))));
             await client.subscribeAsync(env.NOTIFY_TOPIC, { qos: 1 });
-            const notified = await invoke(packages.notify, await eventFor(stack.buckets.final, uploadKey), env, layerPath);
+            // Deployed without the layer: notify never loads the native code.
+            const notified = await invoke(packages.notify, await eventFor(stack.buckets.final, uploadKey), env, undefined);
             expect(notified.ok, `${notified.error}\n${notified.output}`).to.equal(true);
             const message = await Promise.race([received, new Promise((_, reject) => setTimeout(() => reject(new Error("no notification within 10 s")), 10_000))]);
             expect(message).to.deep.equal({
@@ -234,7 +235,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
             multiValueHeaders: {}, queryStringParameters: null, multiValueQueryStringParameters: null, pathParameters: null,
             stageVariables: null, body: null, isBase64Encoded: false, requestContext: {},
         };
-        const run = await invoke(packages.presign, event, env, layerPath);
+        const run = await invoke(packages.presign, event, env, undefined);
         expect(run.ok, `${run.error}\n${run.output}`).to.equal(true);
         const response = run.result as { statusCode: number; body: string; headers: Record<string, string> };
         expect(response.statusCode).to.equal(200);
