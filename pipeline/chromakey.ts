@@ -33,7 +33,7 @@ export interface KeyOptions {
 export const DEFAULT_KEY_OPTIONS: KeyOptions = Object.freeze({
   screen: "auto",
   clipBlack: 0.08,
-  clipWhite: 0.8,
+  clipWhite: 0.87,
   spillSuppression: 1,
   plateCells: 32,
   screenTolerance: 0.12,
@@ -54,6 +54,14 @@ const INTERIOR_SHARE = 0.8;
 const INTERIOR_RAW = 0.35;
 /** Distance (0-255) off the screen-subject line at which that solution is no longer trusted. */
 const RESIDUAL_SCALE = 12;
+/**
+ * Raw alpha from which a pixel counts as the subject's (teaches its colour and solidity) even where
+ * the soft ramp up to clipWhite still leaves it fractional: cloth near the screen's hue (teal) stays
+ * subject, while glass walls and smeared hands keep their partial alpha.
+ */
+const SOLID_RAW = 0.8;
+/** The brightest channel (0-255) assumed for a translucent foreground no subject colour explains. */
+const GLASS_CEILING = 232;
 
 /**
  * Removes a green or blue screen: returns the photo as straight-alpha RGBA, same size, with a soft
@@ -111,7 +119,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       alpha[i] = a;
       if (a < 1) {
         if (a > 0) rowHasEdge[y] = 1;
-        continue;
+        if (raw < SOLID_RAW) continue;
       }
       if (raw < OPAQUE_RAW) rowHasEdge[y] = 1;
       const limit = c0 > c1 ? c0 : c1;
@@ -194,7 +202,9 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
         // screen colour measured against the mean of the other channels, not the larger one.
         const kb = here[key]! - 0.5 * (here[i0]! + here[i1]!);
         if (kb > MIN_PLATE_KEY) {
-          const aa = clipAlpha(1 - (data[p + key]! - 0.5 * (data[p + i0]! + data[p + i1]!)) / kb, clipBlack, clipWhite);
+          const mean = clipAlpha(1 - (data[p + key]! - 0.5 * (data[p + i0]! + data[p + i1]!)) / kb, clipBlack, clipWhite);
+          const bound = clipAlpha(gamutAlpha(data, p, here), clipBlack, clipWhite);
+          const aa = mean < bound ? mean : bound;
           if (aa < a) a = a + (aa - a) * isolation * (1 - trust);
         }
       }
@@ -233,6 +243,22 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
     }
   }
   return out;
+}
+
+/**
+ * The least alpha that explains the pixel as the plate behind a foreground no brighter than
+ * GLASS_CEILING: light passing through glass is tinted but bright, so a pink or amber bottle, whose
+ * colour difference reads as nearly opaque, keeps the low alpha its brightness allows.
+ */
+function gamutAlpha(data: Uint8ClampedArray, p: number, plate: Float32Array): number {
+  let bound = 0;
+  for (let k = 0; k < 3; k++) {
+    const b = plate[k]!;
+    const d = data[p + k]! - b;
+    const v = d > 0 ? d / Math.max(1, GLASS_CEILING - b) : -d / Math.max(1, b);
+    if (v > bound) bound = v;
+  }
+  return bound;
 }
 
 /** Writes a colour with the screen channel limited to the larger of the others (by `spill`). */
