@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { chromakey, composite, notify, presign } from "../pipeline/handlers";
+import { decodeEventKey } from "../pipeline/keys";
 import { startMqttBroker } from "./mqtt-broker";
 import { toLambdaS3Event } from "./s3-event";
 import { LOCAL_CREDENTIALS, startS3Server } from "./s3-server";
@@ -97,7 +98,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         for (const r of event.Records) {
           log(`s3: ${r.eventName} ${r.s3.bucket.name}/${r.s3.object.key} (${r.s3.object.size} bytes)`);
           if (r.eventName.startsWith("ObjectCreated:")) {
-            const key = decodeURIComponent(r.s3.object.key.replace(/\+/g, " "));
+            const key = decodeEventKey(r.s3.object.key);
             createdListeners.forEach((listener) => listener(r.s3.bucket.name, key));
           }
         }
