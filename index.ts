@@ -12,22 +12,24 @@ import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/funct
 import { builtNativeVersion, LAYER_DIR, lockedNativeVersion, NATIVE_PACKAGE } from "./infra/layer";
 import { DEFAULT_KEY_OPTIONS } from "./pipeline/chromakey";
 import {
-    browserIotPolicy,
-    cognitoUnauthAssumeRolePolicy,
-    finalBucketPolicy,
-    imageStageGrants,
-    iotArns,
-    notifyGrants,
-    presignPolicy,
-    stagePolicy,
-    tlsOnlyBucketPolicy,
+  browserIotPolicy,
+  cognitoUnauthAssumeRolePolicy,
+  finalBucketPolicy,
+  imageStageGrants,
+  iotArns,
+  notifyGrants,
+  presignPolicy,
+  stagePolicy,
+  tlsOnlyBucketPolicy,
 } from "./infra/policies";
 
 // Pulumi runs the program in the project folder; the zip and layer paths are relative to it.
 const root = process.cwd();
 checkBuildOutputs(root);
 if (builtNativeVersion(root) !== lockedNativeVersion(root)) {
-    throw new Error(`The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` (or \`npx tsx infra/layer.ts\`) first`);
+  throw new Error(
+    `The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` (or \`npx tsx infra/layer.ts\`) first`,
+  );
 }
 
 const config = new pulumi.Config();
@@ -53,101 +55,125 @@ const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const FINAL_ORIGIN_ID = "final-bucket";
 
 const finalOriginAccess = new aws.cloudfront.OriginAccessControl("final", {
-    name: `${prefix}-final`,
-    description: "CloudFront signs every request to the Final bucket",
-    originAccessControlOriginType: "s3",
-    signingBehavior: "always",
-    signingProtocol: "sigv4",
+  name: `${prefix}-final`,
+  description: "CloudFront signs every request to the Final bucket",
+  originAccessControlOriginType: "s3",
+  signingBehavior: "always",
+  signingProtocol: "sigv4",
 });
 
 const cdn = new aws.cloudfront.Distribution("final", {
-    enabled: true,
-    comment: `${prefix}: souvenir photos`,
-    isIpv6Enabled: true,
-    httpVersion: "http2and3",
-    priceClass: "PriceClass_100",
-    origins: [{
-        originId: FINAL_ORIGIN_ID,
-        domainName: final.bucket.bucketRegionalDomainName,
-        originAccessControlId: finalOriginAccess.id,
-    }],
-    defaultCacheBehavior: {
-        targetOriginId: FINAL_ORIGIN_ID,
-        viewerProtocolPolicy: "redirect-to-https",
-        allowedMethods: ["GET", "HEAD"],
-        cachedMethods: ["GET", "HEAD"],
-        cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
-        compress: true,
+  enabled: true,
+  comment: `${prefix}: souvenir photos`,
+  isIpv6Enabled: true,
+  httpVersion: "http2and3",
+  priceClass: "PriceClass_100",
+  origins: [
+    {
+      originId: FINAL_ORIGIN_ID,
+      domainName: final.bucket.bucketRegionalDomainName,
+      originAccessControlId: finalOriginAccess.id,
     },
-    restrictions: { geoRestriction: { restrictionType: "none" } },
-    viewerCertificate: { cloudfrontDefaultCertificate: true },
+  ],
+  defaultCacheBehavior: {
+    targetOriginId: FINAL_ORIGIN_ID,
+    viewerProtocolPolicy: "redirect-to-https",
+    allowedMethods: ["GET", "HEAD"],
+    cachedMethods: ["GET", "HEAD"],
+    cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+    compress: true,
+  },
+  restrictions: { geoRestriction: { restrictionType: "none" } },
+  viewerCertificate: { cloudfrontDefaultCertificate: true },
 });
 const finalUrlBase = pulumi.interpolate`https://${cdn.domainName}`;
 
 // --- Bucket policies: TLS only everywhere; Final readable by the distribution alone -------------
 const uploadLocked = withPolicy(upload, upload.bucket.arn.apply(tlsOnlyBucketPolicy));
 const processingLocked = withPolicy(processing, processing.bucket.arn.apply(tlsOnlyBucketPolicy));
-const finalLocked = withPolicy(final, pulumi.all([final.bucket.arn, cdn.arn]).apply(([b, d]) => finalBucketPolicy(b, d)));
+const finalLocked = withPolicy(
+  final,
+  pulumi.all([final.bucket.arn, cdn.arn]).apply(([b, d]) => finalBucketPolicy(b, d)),
+);
 
 // --- The native-code layer: @napi-rs/canvas's Linux binary --------------------------------------
 const canvasLayer = new aws.lambda.LayerVersion("canvas-native", {
-    layerName: `${prefix}-canvas-linux-x64`,
-    description: `${NATIVE_PACKAGE}@${lockedNativeVersion(root)}`,
-    code: new pulumi.asset.FileArchive(LAYER_DIR),
-    compatibleRuntimes: [RUNTIME],
-    compatibleArchitectures: [ARCHITECTURE],
+  layerName: `${prefix}-canvas-linux-x64`,
+  description: `${NATIVE_PACKAGE}@${lockedNativeVersion(root)}`,
+  code: new pulumi.asset.FileArchive(LAYER_DIR),
+  compatibleRuntimes: [RUNTIME],
+  compatibleArchitectures: [ARCHITECTURE],
 });
 
 // --- Stages: one function per bucket, each allowed only its own step ----------------------------
 const notifyTopic = { NOTIFY_TOPIC: settings.topic, IOT_ENDPOINT: iotEndpoint };
 
 const chromakey = stageFunction("chromakey", {
-    callback: stageCallbacks.chromakey,
-    description: "Upload -> Processing: keys out the green screen",
-    ...settings.chromakey,
-    root,
-    layer: canvasLayer,
-    after: [uploadLocked.settled],
-    environment: {
-        UPLOAD_BUCKET: upload.bucket.bucket,
-        PROCESSING_BUCKET: processing.bucket.bucket,
-        ...notifyTopic,
-        ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
-    },
-    policy: (logGroupArn, failureQueueArn) =>
-        pulumi.all([upload.bucket.arn, processing.bucket.arn, topicArns, logGroupArn, failureQueueArn]).apply(([input, output, t, logs, queue]) =>
-            stagePolicy({ buckets: imageStageGrants(input, output), topicArn: t.topic, logGroupArn: logs, failureQueueArn: queue })),
+  callback: stageCallbacks.chromakey,
+  description: "Upload -> Processing: keys out the green screen",
+  ...settings.chromakey,
+  root,
+  layer: canvasLayer,
+  after: [uploadLocked.settled],
+  environment: {
+    UPLOAD_BUCKET: upload.bucket.bucket,
+    PROCESSING_BUCKET: processing.bucket.bucket,
+    ...notifyTopic,
+    ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
+  },
+  policy: (logGroupArn, failureQueueArn) =>
+    pulumi
+      .all([upload.bucket.arn, processing.bucket.arn, topicArns, logGroupArn, failureQueueArn])
+      .apply(([input, output, t, logs, queue]) =>
+        stagePolicy({
+          buckets: imageStageGrants(input, output),
+          topicArn: t.topic,
+          logGroupArn: logs,
+          failureQueueArn: queue,
+        }),
+      ),
 });
 
 const composite = stageFunction("composite", {
-    callback: stageCallbacks.composite,
-    description: "Processing -> Final: puts the guest into a theme-park scene",
-    ...settings.composite,
-    root,
-    layer: canvasLayer,
-    after: [processingLocked.settled],
-    environment: {
-        PROCESSING_BUCKET: processing.bucket.bucket,
-        FINAL_BUCKET: final.bucket.bucket,
-        ...notifyTopic,
-        ...(settings.theme ? { THEME: settings.theme } : {}),
-        ...(settings.parkName ? { PARK_NAME: settings.parkName } : {}),
-    },
-    policy: (logGroupArn, failureQueueArn) =>
-        pulumi.all([processing.bucket.arn, final.bucket.arn, topicArns, logGroupArn, failureQueueArn]).apply(([input, output, t, logs, queue]) =>
-            stagePolicy({ buckets: imageStageGrants(input, output), topicArn: t.topic, logGroupArn: logs, failureQueueArn: queue })),
+  callback: stageCallbacks.composite,
+  description: "Processing -> Final: puts the guest into a theme-park scene",
+  ...settings.composite,
+  root,
+  layer: canvasLayer,
+  after: [processingLocked.settled],
+  environment: {
+    PROCESSING_BUCKET: processing.bucket.bucket,
+    FINAL_BUCKET: final.bucket.bucket,
+    ...notifyTopic,
+    ...(settings.theme ? { THEME: settings.theme } : {}),
+    ...(settings.parkName ? { PARK_NAME: settings.parkName } : {}),
+  },
+  policy: (logGroupArn, failureQueueArn) =>
+    pulumi
+      .all([processing.bucket.arn, final.bucket.arn, topicArns, logGroupArn, failureQueueArn])
+      .apply(([input, output, t, logs, queue]) =>
+        stagePolicy({
+          buckets: imageStageGrants(input, output),
+          topicArn: t.topic,
+          logGroupArn: logs,
+          failureQueueArn: queue,
+        }),
+      ),
 });
 
 const notify = stageFunction("notify", {
-    callback: stageCallbacks.notify,
-    description: "Final -> IoT topic: tells the guest the souvenir is ready",
-    ...settings.notify,
-    root,
-    after: [finalLocked.settled],
-    environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
-    policy: (logGroupArn, failureQueueArn) =>
-        pulumi.all([final.bucket.arn, topicArns, logGroupArn, failureQueueArn]).apply(([finalArn, t, logs, queue]) =>
-            stagePolicy({ buckets: notifyGrants(finalArn), topicArn: t.topic, logGroupArn: logs, failureQueueArn: queue })),
+  callback: stageCallbacks.notify,
+  description: "Final -> IoT topic: tells the guest the souvenir is ready",
+  ...settings.notify,
+  root,
+  after: [finalLocked.settled],
+  environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
+  policy: (logGroupArn, failureQueueArn) =>
+    pulumi
+      .all([final.bucket.arn, topicArns, logGroupArn, failureQueueArn])
+      .apply(([finalArn, t, logs, queue]) =>
+        stagePolicy({ buckets: notifyGrants(finalArn), topicArn: t.topic, logGroupArn: logs, failureQueueArn: queue }),
+      ),
 });
 
 // Each subscription's BucketNotification waits for its function, which waits for the bucket's settings.
@@ -157,54 +183,54 @@ final.bucket.onObjectCreated("notify", notify.func);
 
 // --- Presign API: GET /Upload hands out a presigned PUT for the Upload bucket -------------------
 const presign = apiFunction("presign", {
-    callback: presignCallback,
-    description: "GET /Upload: a presigned PUT URL for one new photo",
-    memory: 256,
-    timeout: 10,
-    root,
-    environment: {
-        UPLOAD_BUCKET: upload.bucket.bucket,
-        UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
-        ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
-    },
-    policy: (logGroupArn) =>
-        pulumi.all([upload.bucket.arn, logGroupArn]).apply(([bucketArn, logs]) => presignPolicy(bucketArn, logs)),
+  callback: presignCallback,
+  description: "GET /Upload: a presigned PUT URL for one new photo",
+  memory: 256,
+  timeout: 10,
+  root,
+  environment: {
+    UPLOAD_BUCKET: upload.bucket.bucket,
+    UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
+    ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
+  },
+  policy: (logGroupArn) =>
+    pulumi.all([upload.bucket.arn, logGroupArn]).apply(([bucketArn, logs]) => presignPolicy(bucketArn, logs)),
 });
 
 // Neither API Gateway nor awsx has a CORS switch: the handler answers OPTIONS and adds the headers.
 const api = new awsx.classic.apigateway.API("photos-api", {
-    stageName: "live",
-    routes: [
-        { path: "/Upload", method: "GET", eventHandler: presign.func },
-        { path: "/Upload", method: "OPTIONS", eventHandler: presign.func },
-    ],
+  stageName: "live",
+  routes: [
+    { path: "/Upload", method: "GET", eventHandler: presign.func },
+    { path: "/Upload", method: "OPTIONS", eventHandler: presign.func },
+  ],
 });
 
 new aws.apigateway.MethodSettings("photos-api-throttle", {
-    restApi: api.restAPI.id,
-    stageName: api.stage.stageName,
-    methodPath: "*/*",
-    settings: { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit },
+  restApi: api.restAPI.id,
+  stageName: api.stage.stageName,
+  methodPath: "*/*",
+  settings: { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit },
 });
 
 // --- Browsers: unauthenticated Cognito identities may only listen on the topic -----------------
 const browsers = new aws.cognito.IdentityPool("browsers", {
-    identityPoolName: `${prefix} browsers`,
-    allowUnauthenticatedIdentities: true,
-    allowClassicFlow: false,
+  identityPoolName: `${prefix} browsers`,
+  allowUnauthenticatedIdentities: true,
+  allowClassicFlow: false,
 });
 
 const browserRole = new aws.iam.Role("browser", {
-    description: "Unauthenticated photo guests: receive notifications, nothing else",
-    assumeRolePolicy: browsers.id.apply((id) => JSON.stringify(cognitoUnauthAssumeRolePolicy(id))),
+  description: "Unauthenticated photo guests: receive notifications, nothing else",
+  assumeRolePolicy: browsers.id.apply((id) => JSON.stringify(cognitoUnauthAssumeRolePolicy(id))),
 });
 new aws.iam.RolePolicy("browser", {
-    role: browserRole.id,
-    policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns))),
+  role: browserRole.id,
+  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns))),
 });
 new aws.cognito.IdentityPoolRoleAttachment("browsers", {
-    identityPoolId: browsers.id,
-    roles: { unauthenticated: browserRole.arn },
+  identityPoolId: browsers.id,
+  roles: { unauthenticated: browserRole.arn },
 });
 
 // --- Outputs ------------------------------------------------------------------------------------
@@ -218,16 +244,16 @@ export const topic = settings.topic;
 export const identityPoolId = browsers.id;
 export { region };
 export const failureQueues = {
-    chromakey: chromakey.failureQueue.url,
-    composite: composite.failureQueue.url,
-    notify: notify.failureQueue.url,
+  chromakey: chromakey.failureQueue.url,
+  composite: composite.failureQueue.url,
+  notify: notify.failureQueue.url,
 };
 /** Everything the front-end's config needs; the local stack serves the same keys (minus identityPoolId). */
 export const frontendConfig = {
-    uploadUrl,
-    mqttUrl: pulumi.interpolate`wss://${iotAddress}/mqtt`,
-    topic: settings.topic,
-    region,
-    imageBaseUrl: finalUrlBase,
-    identityPoolId: browsers.id,
+  uploadUrl,
+  mqttUrl: pulumi.interpolate`wss://${iotAddress}/mqtt`,
+  topic: settings.topic,
+  region,
+  imageBaseUrl: finalUrlBase,
+  identityPoolId: browsers.id,
 };

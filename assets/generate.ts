@@ -78,7 +78,15 @@ function firework(ctx: Ctx, x: number, y: number, r: number, colour: string, ran
   ctx.restore();
 }
 
-function tower(ctx: Ctx, cx: number, top: number, bottom: number, w: number, roofH: number, wall: CanvasGradient): void {
+function tower(
+  ctx: Ctx,
+  cx: number,
+  top: number,
+  bottom: number,
+  w: number,
+  roofH: number,
+  wall: CanvasGradient,
+): void {
   ctx.fillStyle = wall;
   ctx.fillRect(cx - w / 2, top, w, bottom - top);
   // roof
@@ -475,7 +483,10 @@ function palm(ctx: Ctx, base: Pt, top: Pt, lean: number, random: () => number): 
   const ctrl: Pt = [base[0] + lean, (base[1] + top[1]) / 2];
   const at = (t: number): Pt => {
     const u = 1 - t;
-    return [u * u * base[0] + 2 * u * t * ctrl[0] + t * t * top[0], u * u * base[1] + 2 * u * t * ctrl[1] + t * t * top[1]];
+    return [
+      u * u * base[0] + 2 * u * t * ctrl[0] + t * t * top[0],
+      u * u * base[1] + 2 * u * t * ctrl[1] + t * t * top[1],
+    ];
   };
   // tapered trunk with ring marks, thinning upwards
   const left: Pt[] = [];

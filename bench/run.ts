@@ -33,10 +33,14 @@ async function greenScreenPhoto(width: number, height: number): Promise<Buffer> 
 }
 
 function measure(name: string, file: string): Measurement {
-  const out = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, "measure.ts"), name, file, String(RUNS)], {
-    env: { ...process.env, LOG_LEVEL: "silent" },
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    process.execPath,
+    ["--import", "tsx", join(__dirname, "measure.ts"), name, file, String(RUNS)],
+    {
+      env: { ...process.env, LOG_LEVEL: "silent" },
+      encoding: "utf8",
+    },
+  );
   return JSON.parse(out.trim().split("\n").pop()!) as Measurement;
 }
 
@@ -46,7 +50,9 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= "warn";
   const dir = mkdtempSync(join(tmpdir(), "tpp-bench-"));
   try {
-    console.log(`theme-park-photos benchmark: node ${process.version}, median of ${RUNS} runs after a warm-up, each case in its own process\n`);
+    console.log(
+      `theme-park-photos benchmark: node ${process.version}, median of ${RUNS} runs after a warm-up, each case in its own process\n`,
+    );
     console.log("| photo | stage | stage ms | codec floor ms | stage / floor | stage peak RSS MB |");
     console.log("|---|---|---:|---:|---:|---:|");
     for (const size of SIZES) {
@@ -55,11 +61,16 @@ async function main(): Promise<void> {
       writeFileSync(jpeg, await greenScreenPhoto(size.width, size.height));
       writeFileSync(png, await chromakeyPhoto(readFileSync(jpeg)));
       let total = 0;
-      for (const [stage, input] of [["chromakey", jpeg], ["composite", png]] as const) {
+      for (const [stage, input] of [
+        ["chromakey", jpeg],
+        ["composite", png],
+      ] as const) {
         const run = measure(stage, input);
         const floor = measure(`${stage}-codec`, input);
         total += run.medianMs;
-        console.log(`| ${size.label} | ${stage} | ${fmt(run.medianMs)} | ${fmt(floor.medianMs)} | ${(run.medianMs / floor.medianMs).toFixed(2)} | ${run.peakRssMb.toFixed(0)} |`);
+        console.log(
+          `| ${size.label} | ${stage} | ${fmt(run.medianMs)} | ${fmt(floor.medianMs)} | ${(run.medianMs / floor.medianMs).toFixed(2)} | ${run.peakRssMb.toFixed(0)} |`,
+        );
       }
       console.log(`| ${size.label} | both stages | ${fmt(total)} | | | |`);
     }

@@ -6,74 +6,102 @@ import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument } from "./policies";
 
 export interface PrivateBucketArgs {
-    expireAfterDays: number;
-    /** Browser origins allowed to PUT through presigned URLs; no CORS rule when absent. */
-    corsPutOrigins?: string[];
+  expireAfterDays: number;
+  /** Browser origins allowed to PUT through presigned URLs; no CORS rule when absent. */
+  corsPutOrigins?: string[];
 }
 
 export interface PrivateBucket {
-    name: string;
-    bucket: aws.s3.Bucket;
-    /** The last settings resource so far: the next change to this bucket waits for it. */
-    settled: pulumi.Resource;
+  name: string;
+  bucket: aws.s3.Bucket;
+  /** The last settings resource so far: the next change to this bucket waits for it. */
+  settled: pulumi.Resource;
 }
 
 export function privateBucket(name: string, args: PrivateBucketArgs): PrivateBucket {
-    // forceDestroy: `pulumi destroy` at the end of a workshop must not stop at leftover photos.
-    const bucket = new aws.s3.Bucket(name, { forceDestroy: true });
-    const opts = (after: pulumi.Resource): pulumi.CustomResourceOptions => ({ parent: bucket, dependsOn: [after] });
+  // forceDestroy: `pulumi destroy` at the end of a workshop must not stop at leftover photos.
+  const bucket = new aws.s3.Bucket(name, { forceDestroy: true });
+  const opts = (after: pulumi.Resource): pulumi.CustomResourceOptions => ({ parent: bucket, dependsOn: [after] });
 
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(name, {
+  const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+    name,
+    {
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    { parent: bucket },
+  );
+
+  const ownership = new aws.s3.BucketOwnershipControls(
+    name,
+    {
+      bucket: bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    },
+    opts(publicAccessBlock),
+  );
+
+  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    name,
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    },
+    opts(ownership),
+  );
+
+  const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+    name,
+    {
+      bucket: bucket.id,
+      rules: [
+        {
+          id: "expire-photos",
+          status: "Enabled",
+          filter: { prefix: "" },
+          expiration: { days: args.expireAfterDays },
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
+      ],
+    },
+    opts(encryption),
+  );
+
+  let last: pulumi.Resource = lifecycle;
+  if (args.corsPutOrigins) {
+    last = new aws.s3.BucketCorsConfiguration(
+      name,
+      {
         bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-    }, { parent: bucket });
+        corsRules: [
+          {
+            allowedMethods: ["PUT"],
+            allowedOrigins: args.corsPutOrigins,
+            allowedHeaders: ["Content-Type"],
+            exposeHeaders: ["ETag"],
+            maxAgeSeconds: 3000,
+          },
+        ],
+      },
+      opts(lifecycle),
+    );
+  }
 
-    const ownership = new aws.s3.BucketOwnershipControls(name, {
-        bucket: bucket.id,
-        rule: { objectOwnership: "BucketOwnerEnforced" },
-    }, opts(publicAccessBlock));
-
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(name, {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }, opts(ownership));
-
-    const lifecycle = new aws.s3.BucketLifecycleConfiguration(name, {
-        bucket: bucket.id,
-        rules: [{
-            id: "expire-photos",
-            status: "Enabled",
-            filter: { prefix: "" },
-            expiration: { days: args.expireAfterDays },
-            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-        }],
-    }, opts(encryption));
-
-    let last: pulumi.Resource = lifecycle;
-    if (args.corsPutOrigins) {
-        last = new aws.s3.BucketCorsConfiguration(name, {
-            bucket: bucket.id,
-            corsRules: [{
-                allowedMethods: ["PUT"],
-                allowedOrigins: args.corsPutOrigins,
-                allowedHeaders: ["Content-Type"],
-                exposeHeaders: ["ETag"],
-                maxAgeSeconds: 3000,
-            }],
-        }, opts(lifecycle));
-    }
-
-    return { name, bucket, settled: last };
+  return { name, bucket, settled: last };
 }
 
 /** The bucket's policy (set once it is locked down); returns the bucket settled after it. */
 export function withPolicy(target: PrivateBucket, policy: pulumi.Output<PolicyDocument>): PrivateBucket {
-    const bucketPolicy = new aws.s3.BucketPolicy(target.name, {
-        bucket: target.bucket.id,
-        policy: policy.apply((p) => JSON.stringify(p)),
-    }, { parent: target.bucket, dependsOn: [target.settled] });
-    return { ...target, settled: bucketPolicy };
+  const bucketPolicy = new aws.s3.BucketPolicy(
+    target.name,
+    {
+      bucket: target.bucket.id,
+      policy: policy.apply((p) => JSON.stringify(p)),
+    },
+    { parent: target.bucket, dependsOn: [target.settled] },
+  );
+  return { ...target, settled: bucketPolicy };
 }

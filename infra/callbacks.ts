@@ -11,29 +11,29 @@ type S3Handler = (event: S3Event) => Promise<void>;
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export const chromakeyCallback = async (event: S3Event): Promise<void> => {
-    const stage = require("./dist/pipeline/handlers/chromakey") as { handler: S3Handler };
-    return stage.handler(event);
+  const stage = require("./dist/pipeline/handlers/chromakey") as { handler: S3Handler };
+  return stage.handler(event);
 };
 
 export const compositeCallback = async (event: S3Event): Promise<void> => {
-    const stage = require("./dist/pipeline/handlers/composite") as { handler: S3Handler };
-    return stage.handler(event);
+  const stage = require("./dist/pipeline/handlers/composite") as { handler: S3Handler };
+  return stage.handler(event);
 };
 
 export const notifyCallback = async (event: S3Event): Promise<void> => {
-    const stage = require("./dist/pipeline/handlers/notify") as { handler: S3Handler };
-    return stage.handler(event);
+  const stage = require("./dist/pipeline/handlers/notify") as { handler: S3Handler };
+  return stage.handler(event);
 };
 
 export const presignCallback = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const api = require("./dist/pipeline/handlers/presign") as { handler: ApiHandler };
-    return api.handler(event);
+  const api = require("./dist/pipeline/handlers/presign") as { handler: ApiHandler };
+  return api.handler(event);
 };
 
 export const stageCallbacks = {
-    chromakey: chromakeyCallback,
-    composite: compositeCallback,
-    notify: notifyCallback,
+  chromakey: chromakeyCallback,
+  composite: compositeCallback,
+  notify: notifyCallback,
 } as const;
 
 export type StageName = keyof typeof stageCallbacks;
@@ -47,7 +47,7 @@ export const INCLUDED_PATHS = ["dist/pipeline", "assets/backgrounds", "assets/fo
 
 /** The compiled handler files the callbacks above require. */
 export const HANDLER_FILES = ["chromakey", "composite", "notify", "presign"].map(
-    (name) => `dist/pipeline/handlers/${name}.js`,
+  (name) => `dist/pipeline/handlers/${name}.js`,
 );
 
 /**
@@ -56,27 +56,29 @@ export const HANDLER_FILES = ["chromakey", "composite", "notify", "presign"].map
  * must never shadow the Linux one the layer provides.
  */
 export function canvasPlatformPackages(root: string): string[] {
-    const manifest = path.join(root, "node_modules", "@napi-rs", "canvas", "package.json");
-    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { optionalDependencies?: Record<string, string> };
-    return Object.keys(pkg.optionalDependencies ?? {}).filter((name) => name.startsWith("@napi-rs/canvas-"));
+  const manifest = path.join(root, "node_modules", "@napi-rs", "canvas", "package.json");
+  const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { optionalDependencies?: Record<string, string> };
+  return Object.keys(pkg.optionalDependencies ?? {}).filter((name) => name.startsWith("@napi-rs/canvas-"));
 }
 
 /** A fresh object per function: CallbackFunction appends to extraExcludePackages in place. */
 export function codePathOptions(root: string): pulumi.runtime.CodePathOptions {
-    return {
-        extraIncludePaths: [...INCLUDED_PATHS],
-        extraExcludePackages: canvasPlatformPackages(root),
-    };
+  return {
+    extraIncludePaths: [...INCLUDED_PATHS],
+    extraExcludePackages: canvasPlatformPackages(root),
+  };
 }
 
 /** One clear line instead of a stat error deep inside the closure serializer. */
 export function checkBuildOutputs(root: string): void {
-    const missing = HANDLER_FILES.filter((file) => !fs.existsSync(path.join(root, file)));
-    if (missing.length > 0) {
-        throw new Error(`Missing compiled handlers (${missing.join(", ")}): run \`npm run build\` first`);
-    }
-    const missingAssets = INCLUDED_PATHS.filter((p) => p.startsWith("assets/") && !fs.existsSync(path.join(root, p)));
-    if (missingAssets.length > 0) {
-        throw new Error(`Missing ${missingAssets.join(", ")}: run \`npx tsx assets/generate.ts\` (the compositor ships them)`);
-    }
+  const missing = HANDLER_FILES.filter((file) => !fs.existsSync(path.join(root, file)));
+  if (missing.length > 0) {
+    throw new Error(`Missing compiled handlers (${missing.join(", ")}): run \`npm run build\` first`);
+  }
+  const missingAssets = INCLUDED_PATHS.filter((p) => p.startsWith("assets/") && !fs.existsSync(path.join(root, p)));
+  if (missingAssets.length > 0) {
+    throw new Error(
+      `Missing ${missingAssets.join(", ")}: run \`npx tsx assets/generate.ts\` (the compositor ships them)`,
+    );
+  }
 }

@@ -2,37 +2,37 @@
 // `pulumi preview` with one clear line instead of a failed deployment.
 
 export interface FunctionSize {
-    memory: number;
-    timeout: number;
+  memory: number;
+  timeout: number;
 }
 
 export interface StackSettings {
-    topic: string;
-    allowedOrigins: string[];
-    retentionDays: number;
-    /** Undefined: each photo's theme is chosen from its id. */
-    theme?: string;
-    parkName?: string;
-    /** JSON for CHROMAKEY_OPTIONS, or undefined for the pipeline's defaults. */
-    keyingOptions?: string;
-    uploadUrlExpires: number;
-    chromakey: FunctionSize;
-    composite: FunctionSize;
-    notify: FunctionSize;
-    apiRateLimit: number;
-    apiBurstLimit: number;
+  topic: string;
+  allowedOrigins: string[];
+  retentionDays: number;
+  /** Undefined: each photo's theme is chosen from its id. */
+  theme?: string;
+  parkName?: string;
+  /** JSON for CHROMAKEY_OPTIONS, or undefined for the pipeline's defaults. */
+  keyingOptions?: string;
+  uploadUrlExpires: number;
+  chromakey: FunctionSize;
+  composite: FunctionSize;
+  notify: FunctionSize;
+  apiRateLimit: number;
+  apiBurstLimit: number;
 }
 
 export const DEFAULTS = {
-    topic: "notifications",
-    allowedOrigins: ["http://localhost:3000"],
-    retentionDays: 7,
-    uploadUrlExpires: 300,
-    chromakey: { memory: 2048, timeout: 60 },
-    composite: { memory: 1536, timeout: 30 },
-    notify: { memory: 256, timeout: 10 },
-    apiRateLimit: 20,
-    apiBurstLimit: 40,
+  topic: "notifications",
+  allowedOrigins: ["http://localhost:3000"],
+  retentionDays: 7,
+  uploadUrlExpires: 300,
+  chromakey: { memory: 2048, timeout: 60 },
+  composite: { memory: 1536, timeout: 30 },
+  notify: { memory: 256, timeout: 10 },
+  apiRateLimit: 20,
+  apiBurstLimit: 40,
 } as const;
 
 /** The subset of pulumi.Config the settings need: raw strings, parsed here. */
@@ -43,85 +43,87 @@ export type ConfigSource = (key: string) => string | undefined;
  * so a typo fails the preview instead of being ignored by every photo.
  */
 export function readSettings(get: ConfigSource, keyingOptionNames: readonly string[] = []): StackSettings {
-    const int = (key: string, fallback: number, min: number, max: number): number => {
-        const raw = get(key);
-        if (raw === undefined || raw === "") return fallback;
-        const value = Number(raw);
-        if (!Number.isInteger(value) || value < min || value > max) {
-            throw new Error(`theme-park-photos:${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
-        }
-        return value;
-    };
-    const text = (key: string): string | undefined => {
-        const raw = get(key)?.trim();
-        return raw ? raw : undefined;
-    };
-
-    const topic = text("topic") ?? DEFAULTS.topic;
-    // MQTT wildcards or a leading "$" would widen the browsers' subscribe grant or hit reserved topics.
-    if (!/^[A-Za-z0-9_\-/]+$/.test(topic) || topic.startsWith("/")) {
-        throw new Error(`theme-park-photos:topic must be a plain MQTT topic (letters, digits, _ - /), got "${topic}"`);
+  const int = (key: string, fallback: number, min: number, max: number): number => {
+    const raw = get(key);
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`theme-park-photos:${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
     }
+    return value;
+  };
+  const text = (key: string): string | undefined => {
+    const raw = get(key)?.trim();
+    return raw ? raw : undefined;
+  };
 
-    const theme = text("theme");
-    return {
-        topic,
-        allowedOrigins: parseOrigins(get("allowedOrigins")),
-        retentionDays: int("retentionDays", DEFAULTS.retentionDays, 1, 3650),
-        theme: theme === "auto" ? undefined : theme,
-        parkName: text("parkName"),
-        keyingOptions: parseKeyingOptions(get("keyingOptions"), keyingOptionNames),
-        uploadUrlExpires: int("uploadUrlExpires", DEFAULTS.uploadUrlExpires, 30, 3600),
-        chromakey: {
-            memory: int("chromakeyMemory", DEFAULTS.chromakey.memory, 128, 10240),
-            timeout: int("chromakeyTimeout", DEFAULTS.chromakey.timeout, 3, 900),
-        },
-        composite: {
-            memory: int("compositeMemory", DEFAULTS.composite.memory, 128, 10240),
-            timeout: int("compositeTimeout", DEFAULTS.composite.timeout, 3, 900),
-        },
-        notify: {
-            memory: int("notifyMemory", DEFAULTS.notify.memory, 128, 10240),
-            timeout: int("notifyTimeout", DEFAULTS.notify.timeout, 3, 900),
-        },
-        apiRateLimit: int("apiRateLimit", DEFAULTS.apiRateLimit, 1, 10000),
-        apiBurstLimit: int("apiBurstLimit", DEFAULTS.apiBurstLimit, 1, 5000),
-    };
+  const topic = text("topic") ?? DEFAULTS.topic;
+  // MQTT wildcards or a leading "$" would widen the browsers' subscribe grant or hit reserved topics.
+  if (!/^[A-Za-z0-9_\-/]+$/.test(topic) || topic.startsWith("/")) {
+    throw new Error(`theme-park-photos:topic must be a plain MQTT topic (letters, digits, _ - /), got "${topic}"`);
+  }
+
+  const theme = text("theme");
+  return {
+    topic,
+    allowedOrigins: parseOrigins(get("allowedOrigins")),
+    retentionDays: int("retentionDays", DEFAULTS.retentionDays, 1, 3650),
+    theme: theme === "auto" ? undefined : theme,
+    parkName: text("parkName"),
+    keyingOptions: parseKeyingOptions(get("keyingOptions"), keyingOptionNames),
+    uploadUrlExpires: int("uploadUrlExpires", DEFAULTS.uploadUrlExpires, 30, 3600),
+    chromakey: {
+      memory: int("chromakeyMemory", DEFAULTS.chromakey.memory, 128, 10240),
+      timeout: int("chromakeyTimeout", DEFAULTS.chromakey.timeout, 3, 900),
+    },
+    composite: {
+      memory: int("compositeMemory", DEFAULTS.composite.memory, 128, 10240),
+      timeout: int("compositeTimeout", DEFAULTS.composite.timeout, 3, 900),
+    },
+    notify: {
+      memory: int("notifyMemory", DEFAULTS.notify.memory, 128, 10240),
+      timeout: int("notifyTimeout", DEFAULTS.notify.timeout, 3, 900),
+    },
+    apiRateLimit: int("apiRateLimit", DEFAULTS.apiRateLimit, 1, 10000),
+    apiBurstLimit: int("apiBurstLimit", DEFAULTS.apiBurstLimit, 1, 5000),
+  };
 }
 
 function parseOrigins(raw: string | undefined): string[] {
-    if (raw === undefined || raw.trim() === "") return [...DEFAULTS.allowedOrigins];
-    let origins: unknown;
-    try {
-        origins = JSON.parse(raw);
-    } catch {
-        throw new Error(`theme-park-photos:allowedOrigins must be a list, e.g. ["https://photos.example.com"]`);
+  if (raw === undefined || raw.trim() === "") return [...DEFAULTS.allowedOrigins];
+  let origins: unknown;
+  try {
+    origins = JSON.parse(raw);
+  } catch {
+    throw new Error(`theme-park-photos:allowedOrigins must be a list, e.g. ["https://photos.example.com"]`);
+  }
+  if (!Array.isArray(origins) || origins.length === 0 || !origins.every((o) => typeof o === "string")) {
+    throw new Error(`theme-park-photos:allowedOrigins must be a non-empty list of origins`);
+  }
+  for (const origin of origins as string[]) {
+    if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new Error(`theme-park-photos:allowedOrigins: "${origin}" is not an origin (scheme://host[:port], no path)`);
     }
-    if (!Array.isArray(origins) || origins.length === 0 || !origins.every((o) => typeof o === "string")) {
-        throw new Error(`theme-park-photos:allowedOrigins must be a non-empty list of origins`);
-    }
-    for (const origin of origins as string[]) {
-        if (origin !== "*" && !/^https?:\/\/[^/\s]+$/.test(origin)) {
-            throw new Error(`theme-park-photos:allowedOrigins: "${origin}" is not an origin (scheme://host[:port], no path)`);
-        }
-    }
-    return origins as string[];
+  }
+  return origins as string[];
 }
 
 function parseKeyingOptions(raw: string | undefined, known: readonly string[]): string | undefined {
-    if (raw === undefined || raw.trim() === "") return undefined;
-    let options: unknown;
-    try {
-        options = JSON.parse(raw);
-    } catch {
-        throw new Error(`theme-park-photos:keyingOptions must be an object of chromakey options`);
-    }
-    if (typeof options !== "object" || options === null || Array.isArray(options)) {
-        throw new Error(`theme-park-photos:keyingOptions must be an object of chromakey options`);
-    }
-    const unknown = Object.keys(options).filter((name) => known.length > 0 && !known.includes(name));
-    if (unknown.length > 0) {
-        throw new Error(`theme-park-photos:keyingOptions: unknown option(s) ${unknown.join(", ")} (known: ${known.join(", ")})`);
-    }
-    return JSON.stringify(options);
+  if (raw === undefined || raw.trim() === "") return undefined;
+  let options: unknown;
+  try {
+    options = JSON.parse(raw);
+  } catch {
+    throw new Error(`theme-park-photos:keyingOptions must be an object of chromakey options`);
+  }
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new Error(`theme-park-photos:keyingOptions must be an object of chromakey options`);
+  }
+  const unknown = Object.keys(options).filter((name) => known.length > 0 && !known.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `theme-park-photos:keyingOptions: unknown option(s) ${unknown.join(", ")} (known: ${known.join(", ")})`,
+    );
+  }
+  return JSON.stringify(options);
 }

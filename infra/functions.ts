@@ -15,99 +15,106 @@ export const LOG_RETENTION_DAYS = 14;
 export const FAILURE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 interface CommonArgs<E, R> {
-    callback: aws.lambda.Callback<E, R>;
-    description: string;
-    memory: number;
-    timeout: number;
-    environment: Record<string, pulumi.Input<string>>;
-    /** Project root, to list the packages kept out of the zip. */
-    root: string;
-    /** Only functions that draw images need the native layer. */
-    layer?: aws.lambda.LayerVersion;
-    /** Resources the function waits for, e.g. its trigger bucket's settings, so S3 changes never overlap. */
-    after?: pulumi.Resource[];
+  callback: aws.lambda.Callback<E, R>;
+  description: string;
+  memory: number;
+  timeout: number;
+  environment: Record<string, pulumi.Input<string>>;
+  /** Project root, to list the packages kept out of the zip. */
+  root: string;
+  /** Only functions that draw images need the native layer. */
+  layer?: aws.lambda.LayerVersion;
+  /** Resources the function waits for, e.g. its trigger bucket's settings, so S3 changes never overlap. */
+  after?: pulumi.Resource[];
 }
 
 export interface StageFunctionArgs extends CommonArgs<S3Event, void> {
-    policy: (logGroupArn: pulumi.Output<string>, failureQueueArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
+  policy: (logGroupArn: pulumi.Output<string>, failureQueueArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
 }
 
 export interface ApiFunctionArgs extends CommonArgs<APIGatewayProxyEvent, APIGatewayProxyResult> {
-    policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
+  policy: (logGroupArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
 }
 
 export interface DeployedFunction<E, R> {
-    func: aws.lambda.CallbackFunction<E, R>;
-    role: aws.iam.Role;
-    logGroup: aws.cloudwatch.LogGroup;
+  func: aws.lambda.CallbackFunction<E, R>;
+  role: aws.iam.Role;
+  logGroup: aws.cloudwatch.LogGroup;
 }
 
 export interface StageFunction extends DeployedFunction<S3Event, void> {
-    failureQueue: aws.sqs.Queue;
+  failureQueue: aws.sqs.Queue;
 }
 
 /** A stage S3 invokes asynchronously: no retries, failed invocations kept in an SQS queue. */
 export function stageFunction(name: string, args: StageFunctionArgs): StageFunction {
-    const logGroup = ownLogGroup(name);
-    const failureQueue = new aws.sqs.Queue(`${name}-failures`, {
-        messageRetentionSeconds: FAILURE_RETENTION_SECONDS,
-        sqsManagedSseEnabled: true,
-    });
-    const deployed = deploy(name, args, logGroup, args.policy(logGroup.arn, failureQueue.arn));
-    // A retry would run the stage again after it already told the guest (photoFailed); the SDK
-    // retries transient AWS errors inside the one invocation instead.
-    new aws.lambda.FunctionEventInvokeConfig(name, {
-        functionName: deployed.func.name,
-        maximumRetryAttempts: 0,
-        destinationConfig: { onFailure: { destination: failureQueue.arn } },
-    });
-    return { ...deployed, failureQueue };
+  const logGroup = ownLogGroup(name);
+  const failureQueue = new aws.sqs.Queue(`${name}-failures`, {
+    messageRetentionSeconds: FAILURE_RETENTION_SECONDS,
+    sqsManagedSseEnabled: true,
+  });
+  const deployed = deploy(name, args, logGroup, args.policy(logGroup.arn, failureQueue.arn));
+  // A retry would run the stage again after it already told the guest (photoFailed); the SDK
+  // retries transient AWS errors inside the one invocation instead.
+  new aws.lambda.FunctionEventInvokeConfig(name, {
+    functionName: deployed.func.name,
+    maximumRetryAttempts: 0,
+    destinationConfig: { onFailure: { destination: failureQueue.arn } },
+  });
+  return { ...deployed, failureQueue };
 }
 
 /** A function API Gateway invokes synchronously: the caller sees its errors. */
-export function apiFunction(name: string, args: ApiFunctionArgs): DeployedFunction<APIGatewayProxyEvent, APIGatewayProxyResult> {
-    const logGroup = ownLogGroup(name);
-    return deploy(name, args, logGroup, args.policy(logGroup.arn));
+export function apiFunction(
+  name: string,
+  args: ApiFunctionArgs,
+): DeployedFunction<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const logGroup = ownLogGroup(name);
+  return deploy(name, args, logGroup, args.policy(logGroup.arn));
 }
 
 // Created up front and named in the function's loggingConfig, so the role needs no
 // logs:CreateLogGroup and can write to this group only.
 function ownLogGroup(name: string): aws.cloudwatch.LogGroup {
-    return new aws.cloudwatch.LogGroup(name, {
-        name: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
-        retentionInDays: LOG_RETENTION_DAYS,
-    });
+  return new aws.cloudwatch.LogGroup(name, {
+    name: `/aws/lambda/${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
+    retentionInDays: LOG_RETENTION_DAYS,
+  });
 }
 
 function deploy<E, R>(
-    name: string,
-    args: CommonArgs<E, R>,
-    logGroup: aws.cloudwatch.LogGroup,
-    policy: pulumi.Output<PolicyDocument>,
+  name: string,
+  args: CommonArgs<E, R>,
+  logGroup: aws.cloudwatch.LogGroup,
+  policy: pulumi.Output<PolicyDocument>,
 ): DeployedFunction<E, R> {
-    const role = new aws.iam.Role(name, {
-        description: `${args.description} (least privilege)`,
-        assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
-    });
-    const rolePolicy = new aws.iam.RolePolicy(name, {
-        role: role.id,
-        policy: policy.apply((p) => JSON.stringify(p)),
-    });
+  const role = new aws.iam.Role(name, {
+    description: `${args.description} (least privilege)`,
+    assumeRolePolicy: JSON.stringify(lambdaAssumeRolePolicy()),
+  });
+  const rolePolicy = new aws.iam.RolePolicy(name, {
+    role: role.id,
+    policy: policy.apply((p) => JSON.stringify(p)),
+  });
 
-    // Passing a role stops CallbackFunction from attaching its nine broad managed policies.
-    const func = new aws.lambda.CallbackFunction<E, R>(name, {
-        callback: args.callback,
-        description: args.description,
-        role,
-        runtime: RUNTIME,
-        architectures: [ARCHITECTURE],
-        memorySize: args.memory,
-        timeout: args.timeout,
-        layers: args.layer ? [args.layer.arn] : [],
-        environment: { variables: args.environment },
-        loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-        codePathOptions: codePathOptions(args.root),
-    }, { dependsOn: [rolePolicy, ...(args.after ?? [])] });
+  // Passing a role stops CallbackFunction from attaching its nine broad managed policies.
+  const func = new aws.lambda.CallbackFunction<E, R>(
+    name,
+    {
+      callback: args.callback,
+      description: args.description,
+      role,
+      runtime: RUNTIME,
+      architectures: [ARCHITECTURE],
+      memorySize: args.memory,
+      timeout: args.timeout,
+      layers: args.layer ? [args.layer.arn] : [],
+      environment: { variables: args.environment },
+      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      codePathOptions: codePathOptions(args.root),
+    },
+    { dependsOn: [rolePolicy, ...(args.after ?? [])] },
+  );
 
-    return { func, role, logGroup };
+  return { func, role, logGroup };
 }

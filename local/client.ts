@@ -29,7 +29,11 @@ export async function requestUpload(uploadUrl: string): Promise<UploadTicket> {
 
 /** PUTs the bytes as the browser does: the Content-Type the URL was signed for. */
 export async function putPhoto(uploadURL: string, photo: Uint8Array): Promise<void> {
-  const res = await fetch(uploadURL, { method: "PUT", body: Buffer.from(photo), headers: { "Content-Type": "image/jpeg" } });
+  const res = await fetch(uploadURL, {
+    method: "PUT",
+    body: Buffer.from(photo),
+    headers: { "Content-Type": "image/jpeg" },
+  });
   if (res.status !== 200) throw new Error(`PUT to the upload URL answered ${res.status}: ${await res.text()}`);
 }
 
@@ -65,7 +69,10 @@ export async function listen(mqttUrl: string, topic: string): Promise<TopicListe
       const already = received.find((r) => r.notification.message?.ObjectKey === objectKey);
       if (already) return Promise.resolve(already.notification);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no notification for ${objectKey} within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no notification for ${objectKey} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         const list = waiting.get(objectKey) ?? [];
         list.push((n) => {
           clearTimeout(timer);

@@ -43,9 +43,11 @@ export interface LoadResult {
  */
 export async function runLoad(stack: Stack, n: number, opts: LoadOptions = {}): Promise<LoadResult> {
   if (!Number.isInteger(n) || n < 1) throw new Error(`the number of uploads must be a positive integer, got ${n}`);
-  const photo = opts.photo ?? (await readFile(SAMPLE_PHOTO).catch(() => {
-    throw new Error(`no photo given and the sample ${SAMPLE_PHOTO} cannot be read`);
-  }));
+  const photo =
+    opts.photo ??
+    (await readFile(SAMPLE_PHOTO).catch(() => {
+      throw new Error(`no photo given and the sample ${SAMPLE_PHOTO} cannot be read`);
+    }));
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const topic = stack.env.NOTIFY_TOPIC;
   const listener = await listen(stack.mqttWsUrl, topic);
@@ -65,7 +67,9 @@ export async function runLoad(stack: Stack, n: number, opts: LoadOptions = {}): 
       }),
     );
     const deadline = wallStart + timeoutMs;
-    const outcomes = await Promise.allSettled(keys.map((k) => listener.waitFor(k, Math.max(1, deadline - performance.now()))));
+    const outcomes = await Promise.allSettled(
+      keys.map((k) => listener.waitFor(k, Math.max(1, deadline - performance.now()))),
+    );
     const wallMs = performance.now() - wallStart;
     await new Promise((resolve) => setTimeout(resolve, opts.graceMs ?? 500));
 
@@ -79,7 +83,9 @@ export async function runLoad(stack: Stack, n: number, opts: LoadOptions = {}): 
       .filter((k) => byKey.has(k))
       .map((k) => (byKey.get(k) as Array<{ at: number }>)[0].at - (startedAt.get(k) as number))
       .sort((a, b) => a - b);
-    const firsts = keys.flatMap((k) => (byKey.has(k) ? [(byKey.get(k) as Array<{ notification: Notification }>)[0].notification] : []));
+    const firsts = keys.flatMap((k) =>
+      byKey.has(k) ? [(byKey.get(k) as Array<{ notification: Notification }>)[0].notification] : [],
+    );
     return {
       uploads: n,
       processed: firsts.filter((f) => f.type === "photoProcessed").length,

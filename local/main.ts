@@ -21,7 +21,10 @@ function parseArgs(argv: readonly string[]): Args {
     const arg = argv[i];
     if (arg === "--demo") {
       const next = argv[i + 1];
-      args.demo = next !== undefined && !next.startsWith("--") ? (i++, path.resolve(next)) : path.join(PROJECT_DIR, "assets", "samples", "greenscreen-portrait.jpg");
+      args.demo =
+        next !== undefined && !next.startsWith("--")
+          ? (i++, path.resolve(next))
+          : path.join(PROJECT_DIR, "assets", "samples", "greenscreen-portrait.jpg");
     } else if (arg === "--reset") args.reset = true;
     else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
@@ -103,7 +106,9 @@ main().then(
   (err: unknown) => {
     if (err instanceof PortInUseError) {
       const variable = err.what === "S3 server" ? "S3_PORT" : "PORT";
-      console.error(`error: ${err.message}; stop whatever uses it or set ${variable} to another port (0 picks a free one)`);
+      console.error(
+        `error: ${err.message}; stop whatever uses it or set ${variable} to another port (0 picks a free one)`,
+      );
     } else {
       console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -36,7 +36,9 @@ export async function startMqttBroker(server: Server, path: string): Promise<Mqt
   return {
     publish(topic, payload, qos) {
       return new Promise((resolve, reject) => {
-        broker.publish({ cmd: "publish", topic, payload, qos, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()));
+        broker.publish({ cmd: "publish", topic, payload, qos, retain: false, dup: false }, (err) =>
+          err ? reject(err) : resolve(),
+        );
       });
     },
     async close() {

@@ -15,7 +15,12 @@ export function photoKeyFromPath(encodedRest: string): string | undefined {
   return key.split("/").every((s) => s !== "" && s !== "." && s !== "..") ? key : undefined;
 }
 
-const IMAGE_TYPES: Record<string, string> = { jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };
+const IMAGE_TYPES: Record<string, string> = {
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  webp: "image/webp",
+};
 
 /** The Content-Type to serve: the stored one when it is an image type, else one from the extension. */
 export function imageContentType(key: string, stored: string | undefined): string {

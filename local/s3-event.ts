@@ -23,7 +23,12 @@ function isS3rverEvent(value: unknown): value is { Records: S3rverRecord[] } {
   const records = (value as { Records?: unknown }).Records;
   return (
     Array.isArray(records) &&
-    records.every((r) => typeof r?.eventName === "string" && typeof r?.s3?.bucket?.name === "string" && typeof r?.s3?.object?.key === "string")
+    records.every(
+      (r) =>
+        typeof r?.eventName === "string" &&
+        typeof r?.s3?.bucket?.name === "string" &&
+        typeof r?.s3?.object?.key === "string",
+    )
   );
 }
 

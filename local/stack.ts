@@ -47,11 +47,21 @@ const BUCKETS = { upload: "tpp-upload", processing: "tpp-processing", final: "tp
 /** Loopback only: the stack has no authentication and is meant for this machine. */
 const HOST = "127.0.0.1";
 /** Settings a user may set for the stages; passed through to them when set. */
-const PASS_THROUGH = ["THEME", "PARK_NAME", "CHROMAKEY_OPTIONS", "UPLOAD_URL_EXPIRES", "MAX_UPLOAD_BYTES", "ASSETS_DIR"];
+const PASS_THROUGH = [
+  "THEME",
+  "PARK_NAME",
+  "CHROMAKEY_OPTIONS",
+  "UPLOAD_URL_EXPIRES",
+  "MAX_UPLOAD_BYTES",
+  "ASSETS_DIR",
+];
 
 /** A port that is already taken, said in one line by the caller. */
 export class PortInUseError extends Error {
-  constructor(readonly port: number, readonly what: string) {
+  constructor(
+    readonly port: number,
+    readonly what: string,
+  ) {
     super(`port ${port} (${what}) is already in use`);
     this.name = "PortInUseError";
   }
@@ -76,7 +86,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     cleanups.push(() => closeHttp(http));
     const webUrl = `http://localhost:${webPort}`;
     const allowedOrigins = process.env.ALLOWED_ORIGINS?.trim()
-      ? process.env.ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean)
+      ? process.env.ALLOWED_ORIGINS.split(",")
+          .map((o) => o.trim())
+          .filter(Boolean)
       : [webUrl, `http://${HOST}:${webPort}`];
 
     const routes: StageRoute[] = [
@@ -84,7 +96,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       { name: "composite", bucket: BUCKETS.processing, handler: composite },
       { name: "notify", bucket: BUCKETS.final, handler: notify },
     ];
-    const runner = createStageRunner(routes, Math.max(2, availableParallelism()), (_level, message) => console.error(message));
+    const runner = createStageRunner(routes, Math.max(2, availableParallelism()), (_level, message) =>
+      console.error(message),
+    );
     let sequence = 0;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
@@ -197,9 +211,18 @@ async function getImage(s3: S3Client, bucket: string, key: string): Promise<Stor
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if (!res.Body) return undefined;
-    return { body: await res.Body.transformToByteArray(), contentType: res.ContentType, eTag: res.ETag, cacheControl: res.CacheControl };
+    return {
+      body: await res.Body.transformToByteArray(),
+      contentType: res.ContentType,
+      eTag: res.ETag,
+      cacheControl: res.CacheControl,
+    };
   } catch (err) {
-    if (err instanceof NoSuchKey || (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    if (
+      err instanceof NoSuchKey ||
+      (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+    )
+      return undefined;
     throw err;
   }
 }
@@ -208,7 +231,8 @@ function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number (0-65535), got "${raw}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be a port number (0-65535), got "${raw}"`);
   return port;
 }
 

@@ -28,7 +28,8 @@ type Log = (level: "info" | "error", message: string) => void;
  * A failed invocation is logged and dropped (no retries: the handlers report bad photos themselves).
  */
 export function createStageRunner(routes: readonly StageRoute[], concurrency: number, log: Log): StageRunner {
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const queues = routes.map(() => [] as S3Event[]);
   const stats = { invoked: 0, failed: 0, running: 0, queued: 0 };
   let waiters: Array<() => void> = [];
@@ -57,7 +58,10 @@ export function createStageRunner(routes: readonly StageRoute[], concurrency: nu
           .handler(event)
           .catch((err: unknown) => {
             stats.failed++;
-            log("error", `stage ${route.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+            log(
+              "error",
+              `stage ${route.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+            );
           })
           .finally(() => {
             stats.running--;

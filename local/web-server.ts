@@ -50,7 +50,9 @@ const STATIC_TYPES: Record<string, string> = {
 export function createRequestListener(deps: WebServerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const started = performance.now();
-    res.on("finish", () => deps.log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`));
+    res.on("finish", () =>
+      deps.log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`),
+    );
     route(deps, req, res).catch((err: unknown) => {
       deps.log(`error serving ${req.method} ${req.url}: ${err instanceof Error ? err.message : String(err)}`);
       if (!res.headersSent) send(res, 500, { "Content-Type": "text/plain; charset=utf-8" }, "internal error\n");
@@ -70,7 +72,13 @@ async function route(deps: WebServerDeps, req: IncomingMessage, res: ServerRespo
   }
   if (pathname.startsWith("/photos/")) return servePhoto(deps, pathname.slice("/photos/".length), method, res);
   if (pathname === "/frontend-config.json") {
-    return send(res, 200, { "Content-Type": "application/json", "Cache-Control": "no-store" }, JSON.stringify(deps.frontendConfig), method);
+    return send(
+      res,
+      200,
+      { "Content-Type": "application/json", "Cache-Control": "no-store" },
+      JSON.stringify(deps.frontendConfig),
+      method,
+    );
   }
   if (pathname === "/vendor/mqtt.min.js") return serveFile(deps.mqttClientScript, ".js", method, res);
   const name = pathname === "/" ? "index.html" : pathname.slice(1);
@@ -106,9 +114,19 @@ async function presign(deps: WebServerDeps, req: IncomingMessage, res: ServerRes
 
 async function bridgePublish(deps: WebServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req, MAX_PAYLOAD_BYTES);
-  const parsed = parsePublishRequest(req.method ?? "GET", req.url ?? "/", req.headers.authorization, body?.length ?? MAX_PAYLOAD_BYTES + 1);
+  const parsed = parsePublishRequest(
+    req.method ?? "GET",
+    req.url ?? "/",
+    req.headers.authorization,
+    body?.length ?? MAX_PAYLOAD_BYTES + 1,
+  );
   if (!parsed.ok) {
-    return send(res, parsed.status, { "Content-Type": "application/json", "x-amzn-ErrorType": parsed.error }, JSON.stringify({ message: parsed.message }));
+    return send(
+      res,
+      parsed.status,
+      { "Content-Type": "application/json", "x-amzn-ErrorType": parsed.error },
+      JSON.stringify({ message: parsed.message }),
+    );
   }
   await deps.publish(parsed.topic, body ?? Buffer.alloc(0), parsed.qos);
   send(res, 200, { "Content-Type": "application/json" }, "{}");
@@ -137,10 +155,22 @@ async function serveFile(file: string, ext: string, method: string, res: ServerR
   } catch {
     return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   }
-  send(res, 200, { "Content-Type": STATIC_TYPES[ext] ?? "application/octet-stream", "Cache-Control": "no-cache" }, body, method);
+  send(
+    res,
+    200,
+    { "Content-Type": STATIC_TYPES[ext] ?? "application/octet-stream", "Cache-Control": "no-cache" },
+    body,
+    method,
+  );
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string | Buffer, method?: string): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer,
+  method?: string,
+): void {
   const bytes = typeof body === "string" ? Buffer.from(body) : body;
   res.writeHead(status, { ...headers, "Content-Length": String(bytes.length) });
   res.end(method === "HEAD" ? undefined : bytes);

@@ -73,7 +73,8 @@ const GLASS_CEILING = 232;
 export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
   const opts = resolveOptions(options);
   const { width, height, data } = img;
-  if (data.length !== width * height * 4) throw new Error(`chromakey: ${data.length} bytes for ${width}x${height} RGBA`);
+  if (data.length !== width * height * 4)
+    throw new Error(`chromakey: ${data.length} bytes for ${width}x${height} RGBA`);
   const out = createRgba(width, height);
   const screen = width > 0 && height > 0 ? detectScreen(img, opts.screen, opts.minScreenFraction) : null;
   const plate = screen ? estimatePlate(img, screen, opts.plateCells, opts.screenTolerance) : null;
@@ -202,7 +203,11 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
         // screen colour measured against the mean of the other channels, not the larger one.
         const kb = here[key]! - 0.5 * (here[i0]! + here[i1]!);
         if (kb > MIN_PLATE_KEY) {
-          const mean = clipAlpha(1 - (data[p + key]! - 0.5 * (data[p + i0]! + data[p + i1]!)) / kb, clipBlack, clipWhite);
+          const mean = clipAlpha(
+            1 - (data[p + key]! - 0.5 * (data[p + i0]! + data[p + i1]!)) / kb,
+            clipBlack,
+            clipWhite,
+          );
           const bound = clipAlpha(gamutAlpha(data, p, here), clipBlack, clipWhite);
           const aa = mean < bound ? mean : bound;
           if (aa < a) a = a + (aa - a) * isolation * (1 - trust);
@@ -262,7 +267,17 @@ function gamutAlpha(data: Uint8ClampedArray, p: number, plate: Float32Array): nu
 }
 
 /** Writes a colour with the screen channel limited to the larger of the others (by `spill`). */
-function writeDespilled(o: Uint8ClampedArray, p: number, r: number, g: number, b: number, key: number, i0: number, i1: number, spill: number): void {
+function writeDespilled(
+  o: Uint8ClampedArray,
+  p: number,
+  r: number,
+  g: number,
+  b: number,
+  key: number,
+  i0: number,
+  i1: number,
+  spill: number,
+): void {
   o[p] = r;
   o[p + 1] = g;
   o[p + 2] = b;
@@ -295,9 +310,12 @@ function resolveOptions(options: Partial<KeyOptions>): KeyOptions {
   if (!(opts.clipBlack >= 0 && opts.clipBlack < opts.clipWhite && opts.clipWhite <= 1)) {
     fail(`clipBlack=${opts.clipBlack} clipWhite=${opts.clipWhite} (need 0 <= clipBlack < clipWhite <= 1)`);
   }
-  if (!(opts.spillSuppression >= 0 && opts.spillSuppression <= 1)) fail(`spillSuppression=${opts.spillSuppression} (0..1)`);
-  if (!(Number.isInteger(opts.plateCells) && opts.plateCells >= 1 && opts.plateCells <= 512)) fail(`plateCells=${opts.plateCells} (integer 1..512)`);
+  if (!(opts.spillSuppression >= 0 && opts.spillSuppression <= 1))
+    fail(`spillSuppression=${opts.spillSuppression} (0..1)`);
+  if (!(Number.isInteger(opts.plateCells) && opts.plateCells >= 1 && opts.plateCells <= 512))
+    fail(`plateCells=${opts.plateCells} (integer 1..512)`);
   if (!(opts.screenTolerance > 0 && opts.screenTolerance <= 1)) fail(`screenTolerance=${opts.screenTolerance} (0..1]`);
-  if (!(opts.minScreenFraction >= 0 && opts.minScreenFraction <= 1)) fail(`minScreenFraction=${opts.minScreenFraction} (0..1)`);
+  if (!(opts.minScreenFraction >= 0 && opts.minScreenFraction <= 1))
+    fail(`minScreenFraction=${opts.minScreenFraction} (0..1)`);
   return opts;
 }

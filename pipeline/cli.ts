@@ -79,7 +79,8 @@ export function parseCommandLine(argv: string[]): Command {
   if (input === undefined || output === undefined) throw new UsageError(`${action} needs IN and OUT files`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   const format = outputFormat(output);
-  if (action === "chromakey" && format !== "png") throw new UsageError("chromakey output must be .png (it keeps the alpha)");
+  if (action === "chromakey" && format !== "png")
+    throw new UsageError("chromakey output must be .png (it keeps the alpha)");
   if (action === "chromakey" && (values.theme !== undefined || values["park-name"] !== undefined)) {
     throw new UsageError("--theme and --park-name apply to composite and process");
   }

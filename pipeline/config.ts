@@ -41,13 +41,20 @@ export function loadConfig(env: Env = process.env): StageConfig {
     parkName: nonEmpty(env.PARK_NAME),
     keyOptions: parseKeyOptions(env.CHROMAKEY_OPTIONS),
     uploadUrlExpiresSeconds: positiveInt(env.UPLOAD_URL_EXPIRES, "UPLOAD_URL_EXPIRES", 300),
-    allowedOrigins: (nonEmpty(env.ALLOWED_ORIGINS) ?? "*").split(",").map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: (nonEmpty(env.ALLOWED_ORIGINS) ?? "*")
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
     maxUploadBytes: positiveInt(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
   };
 }
 
 /** A stage cannot do anything useful without these: say which one is missing rather than fail on S3. */
-export function requireSetting<K extends keyof StageConfig>(config: StageConfig, key: K, envName: string): NonNullable<StageConfig[K]> {
+export function requireSetting<K extends keyof StageConfig>(
+  config: StageConfig,
+  key: K,
+  envName: string,
+): NonNullable<StageConfig[K]> {
   const value = config[key];
   if (value === undefined || value === "") throw new Error(`${envName} is not set`);
   return value as NonNullable<StageConfig[K]>;

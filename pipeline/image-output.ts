@@ -23,7 +23,9 @@ function checkImage(img: Rgba): void {
     throw new RangeError(`bad image size ${img.width}x${img.height}`);
   }
   if (img.data.length !== img.width * img.height * 4) {
-    throw new RangeError(`image data holds ${img.data.length} bytes, ${img.width}x${img.height} RGBA needs ${img.width * img.height * 4}`);
+    throw new RangeError(
+      `image data holds ${img.data.length} bytes, ${img.width}x${img.height} RGBA needs ${img.width * img.height * 4}`,
+    );
   }
 }
 

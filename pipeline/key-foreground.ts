@@ -18,14 +18,27 @@ export interface ForegroundMap {
 export function createForegroundMap(width: number, height: number, cell: number): ForegroundMap {
   const cols = Math.ceil(width / cell);
   const rows = Math.ceil(height / cell);
-  return { cols, rows, cell, weight: new Float32Array(cols * rows), rgb: new Float32Array(cols * rows * 3), solid: new Float32Array(cols * rows) };
+  return {
+    cols,
+    rows,
+    cell,
+    weight: new Float32Array(cols * rows),
+    rgb: new Float32Array(cols * rows * 3),
+    solid: new Float32Array(cols * rows),
+  };
 }
 
 /** Blurs the sums over `radius` cells (three box passes) and normalises them to mean colours. */
 export function spread(map: ForegroundMap, radius: number): void {
   const { cols, rows, cell, weight, rgb, solid } = map;
   const area = cell * cell;
-  const planes = [weight, solid, new Float32Array(cols * rows), new Float32Array(cols * rows), new Float32Array(cols * rows)];
+  const planes = [
+    weight,
+    solid,
+    new Float32Array(cols * rows),
+    new Float32Array(cols * rows),
+    new Float32Array(cols * rows),
+  ];
   for (let c = 0; c < cols * rows; c++) {
     for (let k = 0; k < 3; k++) planes[k + 2]![c] = rgb[3 * c + k]!;
   }
@@ -45,7 +58,15 @@ export function spread(map: ForegroundMap, radius: number): void {
 }
 
 /** One box pass along lines of `length` samples `step` apart; `lines` lines `lineStep` apart. */
-function boxLine(src: Float32Array, dst: Float32Array, length: number, lines: number, step: number, lineStep: number, r: number): void {
+function boxLine(
+  src: Float32Array,
+  dst: Float32Array,
+  length: number,
+  lines: number,
+  step: number,
+  lineStep: number,
+  r: number,
+): void {
   const norm = 1 / (2 * r + 1);
   for (let l = 0; l < lines; l++) {
     const base = l * lineStep;

@@ -14,7 +14,9 @@ export async function readObject(s3: S3Client, bucket: string, key: string, maxB
   if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
   if (res.ContentLength !== undefined && res.ContentLength > maxBytes) {
     // Do not download a body we will refuse anyway.
-    res.Body.transformToWebStream().cancel().catch(() => undefined);
+    res.Body.transformToWebStream()
+      .cancel()
+      .catch(() => undefined);
     throw new PhotoError(`the photo is too big (${megabytes(res.ContentLength)}; the limit is ${megabytes(maxBytes)})`);
   }
   const bytes = await res.Body.transformToByteArray();

@@ -5,15 +5,22 @@ import { generateScene, type GroundTruth } from "./groundtruth/scene";
 import { scoreKey } from "./groundtruth/metrics";
 import type { ClothesColour } from "./groundtruth/subject";
 
-const small = (seed: number, screen: "green" | "blue", clothes?: readonly [ClothesColour, ClothesColour, ClothesColour]) =>
-  generateScene({ seed, width: 320, height: 400, screen, ...(clothes ? { clothes, striped: false } : {}) });
+const small = (
+  seed: number,
+  screen: "green" | "blue",
+  clothes?: readonly [ClothesColour, ClothesColour, ClothesColour],
+) => generateScene({ seed, width: 320, height: 400, screen, ...(clothes ? { clothes, striped: false } : {}) });
 
 function alphaAt(img: Rgba, i: number): number {
   return img.data[4 * i + 3]! / 255;
 }
 
 /** An image filled by a function of (x, y) returning [r, g, b]. */
-function paintImage(width: number, height: number, colour: (x: number, y: number) => readonly [number, number, number]): Rgba {
+function paintImage(
+  width: number,
+  height: number,
+  colour: (x: number, y: number) => readonly [number, number, number],
+): Rgba {
   const img = createRgba(width, height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -62,7 +69,10 @@ describe("chromakey", function () {
     expect(fractional / green.alphaTrue.length).to.be.above(0.02);
   });
 
-  for (const [name, scene] of [["teal and yellow", () => teal], ["olive and yellow", () => olive]] as const) {
+  for (const [name, scene] of [
+    ["teal and yellow", () => teal],
+    ["olive and yellow", () => olive],
+  ] as const) {
     it(`keeps ${name} clothes whole`, () => {
       expectSolidTorso(scene());
     });
@@ -78,7 +88,8 @@ describe("chromakey", function () {
       for (let x = 6; x < width - 6; x++) {
         let interior = true;
         for (let dy = -6; dy <= 6 && interior; dy += 3) {
-          for (let dx = -6; dx <= 6 && interior; dx += 3) interior = clothes.alphaTrue[(y + dy) * width + x + dx]! >= 1 - 1e-6;
+          for (let dx = -6; dx <= 6 && interior; dx += 3)
+            interior = clothes.alphaTrue[(y + dy) * width + x + dx]! >= 1 - 1e-6;
         }
         if (!interior) continue;
         inside++;
@@ -97,7 +108,10 @@ describe("chromakey", function () {
   });
 
   it("leaves no screen colour on semi-transparent pixels (hair, glass) or anywhere else", () => {
-    for (const [scene, key, others] of [[green, 1, [0, 2]], [blue, 2, [0, 1]]] as const) {
+    for (const [scene, key, others] of [
+      [green, 1, [0, 2]],
+      [blue, 2, [0, 1]],
+    ] as const) {
       const out = chromakey(scene.observed);
       let excess = 0;
       let count = 0;
@@ -164,10 +178,13 @@ describe("chromakey", function () {
     const spilled = chromakey(green.observed, { spillSuppression: 0 });
     let excess = 0;
     for (let o = 0; o < spilled.data.length; o += 4) {
-      if (spilled.data[o + 3]! > 13) excess += Math.max(0, spilled.data[o + 1]! - Math.max(spilled.data[o]!, spilled.data[o + 2]!));
+      if (spilled.data[o + 3]! > 13)
+        excess += Math.max(0, spilled.data[o + 1]! - Math.max(spilled.data[o]!, spilled.data[o + 2]!));
     }
     expect(excess).to.be.above(0);
-    expect(chromakey(green.observed, { minScreenFraction: 0.99 }).data.every((v, i) => i % 4 !== 3 || v === 255)).to.equal(true);
+    expect(
+      chromakey(green.observed, { minScreenFraction: 0.99 }).data.every((v, i) => i % 4 !== 3 || v === 255),
+    ).to.equal(true);
   });
 
   it("refuses invalid options with a one-line message", () => {

@@ -67,7 +67,9 @@ describe("cli", function () {
 
   describe("parseCommandLine", () => {
     it("reads commands, options and the photo id", () => {
-      expect(parseCommandLine(["composite", "a/IMG_1.PNG", "out.JPG", "--theme", "castle", "--park-name", "Fun Land"])).to.deep.equal({
+      expect(
+        parseCommandLine(["composite", "a/IMG_1.PNG", "out.JPG", "--theme", "castle", "--park-name", "Fun Land"]),
+      ).to.deep.equal({
         action: "composite",
         input: "a/IMG_1.PNG",
         output: "out.JPG",
@@ -87,7 +89,10 @@ describe("cli", function () {
         [["composite", "a.png", "b.gif"], /must end in .png, .jpg or .jpeg/],
         [["chromakey", "a.jpg", "b.jpg"], /chromakey output must be .png/],
         [["chromakey", "a.jpg", "b.png", "--theme", "castle"], /apply to composite and process/],
-        [["composite", "a.png", "b.jpg", "--theme", "moon"], /unknown theme "moon"; known themes: castle, rollercoaster, tropical/],
+        [
+          ["composite", "a.png", "b.jpg", "--theme", "moon"],
+          /unknown theme "moon"; known themes: castle, rollercoaster, tropical/,
+        ],
         [["composite", "a.png", "b.jpg", "--bogus"], /unknown or incomplete option --bogus/],
         [["composite", "a.png", "b.jpg", "--theme"], /option --theme/],
         [["composite", "a.png", "b.jpg", "c"], /unexpected argument "c"/],
@@ -100,7 +105,15 @@ describe("cli", function () {
 
   it("composite: keyed PNG in (upper-case extension), souvenir JPEG out", async () => {
     const out = path.join(dir, "SOUVENIR.JPG");
-    const r = await runInProcess(["composite", path.join(dir, "KEYED.PNG"), out, "--theme", "tropical", "--park-name", "Test Park"]);
+    const r = await runInProcess([
+      "composite",
+      path.join(dir, "KEYED.PNG"),
+      out,
+      "--theme",
+      "tropical",
+      "--park-name",
+      "Test Park",
+    ]);
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
     const bytes = fs.readFileSync(out);

@@ -78,7 +78,10 @@ describe("layout", () => {
       const bounds = { x: 0, y: 0, width: 1 + Math.floor(random() * 3000), height: 1 + Math.floor(random() * 3000) };
       const p = layoutSubject(bounds, SUBJECT_AREA);
       expectInside(p.target, SUBJECT_AREA);
-      expect(p.target.width / p.target.height).to.be.closeTo(bounds.width / bounds.height, 1e-6 * (bounds.width / bounds.height));
+      expect(p.target.width / p.target.height).to.be.closeTo(
+        bounds.width / bounds.height,
+        1e-6 * (bounds.width / bounds.height),
+      );
       expect(p.target.y + p.target.height).to.be.closeTo(AREA_BOTTOM, 1e-9);
       // as large as allowed: it touches the area's sides or top, or is at the upscale limit
       const touches =
@@ -116,17 +119,25 @@ describe("themes", () => {
       expect(THEMES).to.include(chooseTheme(id));
     }
     // pinned: FNV-1a of the UTF-8 id, modulo the theme count
-    expect(["a", "b", "c", "d"].map(chooseTheme)).to.deep.equal(["rollercoaster", "rollercoaster", "tropical", "rollercoaster"]);
+    expect(["a", "b", "c", "d"].map(chooseTheme)).to.deep.equal([
+      "rollercoaster",
+      "rollercoaster",
+      "tropical",
+      "rollercoaster",
+    ]);
   });
 
   it("spreads photo ids over all themes", () => {
     const counts = new Map<string, number>();
-    for (let i = 0; i < 300; i++) counts.set(chooseTheme(`photo-${i}`), (counts.get(chooseTheme(`photo-${i}`)) ?? 0) + 1);
+    for (let i = 0; i < 300; i++)
+      counts.set(chooseTheme(`photo-${i}`), (counts.get(chooseTheme(`photo-${i}`)) ?? 0) + 1);
     for (const theme of THEMES) expect(counts.get(theme) ?? 0, theme).to.be.above(60);
   });
 
   it("an unknown theme is an error that lists the known ones", () => {
-    expect(() => resolveTheme("x", "moon")).to.throw('unknown theme "moon"; known themes: castle, rollercoaster, tropical');
+    expect(() => resolveTheme("x", "moon")).to.throw(
+      'unknown theme "moon"; known themes: castle, rollercoaster, tropical',
+    );
     expect(resolveTheme("x", "castle")).to.equal("castle");
     expect(resolveTheme("x", undefined)).to.equal(chooseTheme("x"));
   });
@@ -206,7 +217,10 @@ describe("composite", function () {
         const i = (y * 1080 + x) * 4;
         if (a.data[i] === b.data[i] && a.data[i + 1] === b.data[i + 1] && a.data[i + 2] === b.data[i + 2]) continue;
         const inText =
-          x >= BANNER_TEXT.x && x < BANNER_TEXT.x + BANNER_TEXT.width && y >= BANNER_TEXT.y && y < BANNER_TEXT.y + BANNER_TEXT.height;
+          x >= BANNER_TEXT.x &&
+          x < BANNER_TEXT.x + BANNER_TEXT.width &&
+          y >= BANNER_TEXT.y &&
+          y < BANNER_TEXT.y + BANNER_TEXT.height;
         if (inText) inBanner++;
         else outside++;
       }

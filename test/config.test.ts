@@ -24,7 +24,14 @@ describe("stage config from the environment", () => {
       ALLOWED_ORIGINS: "https://app.example, http://localhost:3000",
       UPLOAD_URL_EXPIRES: "120",
     });
-    expect(config).to.include({ region: "us-west-2", s3Endpoint: "http://localhost:4568", s3ForcePathStyle: true, topic: "souvenirs", theme: "castle", uploadUrlExpiresSeconds: 120 });
+    expect(config).to.include({
+      region: "us-west-2",
+      s3Endpoint: "http://localhost:4568",
+      s3ForcePathStyle: true,
+      topic: "souvenirs",
+      theme: "castle",
+      uploadUrlExpiresSeconds: 120,
+    });
     expect(config.finalUrlBase).to.equal("https://d1.cloudfront.net");
     expect(config.keyOptions).to.deep.equal({ clipBlack: 0.1 });
     expect(config.allowedOrigins).to.deep.equal(["https://app.example", "http://localhost:3000"]);

@@ -83,7 +83,10 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     expect(message).to.deep.equal({
       level: "info",
       type: "photoProcessed",
-      message: { ObjectKey: "booth 2/ride+photo é.jpg", URL: `${stack.env.FINAL_URL_BASE}/booth%202/ride%2Bphoto%20%C3%A9.jpg` },
+      message: {
+        ObjectKey: "booth 2/ride+photo é.jpg",
+        URL: `${stack.env.FINAL_URL_BASE}/booth%202/ride%2Bphoto%20%C3%A9.jpg`,
+      },
     });
 
     // S3 may deliver an event twice: the second delivery changes nothing and tells nobody again.
@@ -102,7 +105,9 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     expect(message.type).to.equal("photoFailed");
     expect(message).to.deep.include({ level: "error" });
     expect(message.message.ObjectKey).to.equal("corrupt.jpg");
-    expect((message.message as { reason: string }).reason).to.be.a("string").and.not.match(/\n|at .*\(/);
+    expect((message.message as { reason: string }).reason)
+      .to.be.a("string")
+      .and.not.match(/\n|at .*\(/);
     expect(await bytes(upload, "corrupt.jpg")).to.have.length(18);
     await s3.send(new HeadObjectCommand({ Bucket: processing, Key: "corrupt.png" })).then(
       () => expect.fail("no output for a corrupt photo"),

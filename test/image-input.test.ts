@@ -97,7 +97,14 @@ function pngChunk(type: string, data: Buffer): Buffer {
 }
 
 /** A PNG from unfiltered scanlines (filter byte 0 added here). */
-function makePng(width: number, height: number, colorType: number, depth: number, rows: Buffer[], extra: Buffer[] = []): Buffer {
+function makePng(
+  width: number,
+  height: number,
+  colorType: number,
+  depth: number,
+  rows: Buffer[],
+  extra: Buffer[] = [],
+): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -186,8 +193,14 @@ describe("image input", () => {
     });
 
     it("reads progressive and greyscale JPEGs", () => {
-      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "progressive.jpg")))).to.include({ width: 64, height: 48 });
-      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "greyscale.jpg")))).to.include({ width: 64, height: 48 });
+      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "progressive.jpg")))).to.include({
+        width: 64,
+        height: 48,
+      });
+      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "greyscale.jpg")))).to.include({
+        width: 64,
+        height: 48,
+      });
     });
   });
 
@@ -341,7 +354,7 @@ describe("image output", () => {
     expect(png[24]).to.equal(8);
     expect(png[25]).to.equal(6);
     const chunks: Buffer[] = [];
-    for (let pos = 8; pos < png.length; ) {
+    for (let pos = 8; pos < png.length;) {
       const len = png.readUInt32BE(pos);
       if (png.toString("latin1", pos + 4, pos + 8) === "IDAT") chunks.push(png.subarray(pos + 8, pos + 8 + len));
       pos += 12 + len;

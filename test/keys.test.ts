@@ -22,6 +22,8 @@ describe("photo keys", () => {
   });
 
   it("builds final URLs with each path segment encoded", () => {
-    expect(finalImageUrl("https://d1.cloudfront.net", "booth 2/a+b.jpg")).to.equal("https://d1.cloudfront.net/booth%202/a%2Bb.jpg");
+    expect(finalImageUrl("https://d1.cloudfront.net", "booth 2/a+b.jpg")).to.equal(
+      "https://d1.cloudfront.net/booth%202/a%2Bb.jpg",
+    );
   });
 });

@@ -18,13 +18,21 @@ describe("local stack: the web page in a browser", function () {
   before(async function () {
     // CI installs Chromium: a missing browser is a failure to fix, not a test to skip.
     if (!existsSync(CHROMIUM)) {
-      throw new Error(`headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+      throw new Error(
+        `headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+      );
     }
     stack = await startTestStack();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // The fake camera feeds getUserMedia a test pattern and grants permission without a prompt.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+      ],
     });
   });
 
@@ -55,7 +63,11 @@ describe("local stack: the web page in a browser", function () {
       const img = document.querySelector<HTMLImageElement>(".photo.done img.souvenir");
       return img !== null && img.complete && img.naturalWidth > 0;
     });
-    const size = await souvenir.evaluate((img: HTMLImageElement) => ({ w: img.naturalWidth, h: img.naturalHeight, src: img.src }));
+    const size = await souvenir.evaluate((img: HTMLImageElement) => ({
+      w: img.naturalWidth,
+      h: img.naturalHeight,
+      src: img.src,
+    }));
     expect(size.w).to.equal(1080);
     expect(size.h).to.equal(1350);
     expect(size.src).to.match(new RegExp(`^${stack.webUrl}/photos/[0-9a-f-]{36}\\.jpg$`));
@@ -80,7 +92,11 @@ describe("local stack: the web page in a browser", function () {
     await page.goto(`${stack.webUrl}/`);
     await page.waitForSelector("#connection.ok", { timeout: 10_000 });
     await page.click("#camera-button");
-    await page.waitForFunction(() => (document.querySelector<HTMLVideoElement>("#video")?.videoWidth ?? 0) > 0, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLVideoElement>("#video")?.videoWidth ?? 0) > 0,
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.click("#shutter");
     expect(await page.isVisible("#camera")).to.equal(false);
     // The fake camera shows a test pattern, not a person on a green screen: any answer proves the capture path.

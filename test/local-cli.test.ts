@@ -70,7 +70,16 @@ describe("local stack: npm start", function () {
     const run = start([], { PORT: "0", S3_PORT: "0", LOCAL_DATA_DIR: dataDir });
     await until(() => run.output().stdout.includes("Press Ctrl-C"), 20_000, "the start-up banner");
     const out = run.output().stdout;
-    for (const label of ["Web page", "Upload API", "Front-end config", "Final images", "MQTT (WebSocket)", "IoT publish bridge", "S3 endpoint", "Data"]) {
+    for (const label of [
+      "Web page",
+      "Upload API",
+      "Front-end config",
+      "Final images",
+      "MQTT (WebSocket)",
+      "IoT publish bridge",
+      "S3 endpoint",
+      "Data",
+    ]) {
       expect(out, label).to.match(new RegExp(`${label.replace(/[()]/g, "\\$&")}\\s+\\S+`));
     }
     const web = /Web page\s+(\S+)/.exec(out)?.[1] as string;

@@ -47,7 +47,9 @@ describe("local stack: end to end", function () {
     const ticket = await requestUpload(`${stack.webUrl}/Upload`);
     expect(ticket.photoFilename).to.match(/^[0-9a-f-]{36}\.jpg$/);
     const signed = new URL(ticket.uploadURL);
-    expect(`${signed.origin}${signed.pathname}`).to.equal(`${stack.s3Endpoint}/${stack.buckets.upload}/${ticket.photoFilename}`);
+    expect(`${signed.origin}${signed.pathname}`).to.equal(
+      `${stack.s3Endpoint}/${stack.buckets.upload}/${ticket.photoFilename}`,
+    );
     // Real S3 rejects a browser PUT whose URL pins a checksum of some other body.
     expect(signed.search).not.to.match(/x-amz-checksum|x-amz-sdk-checksum/i);
 
@@ -59,7 +61,9 @@ describe("local stack: end to end", function () {
       message: { ObjectKey: ticket.photoFilename, URL: `${stack.webUrl}/photos/${ticket.photoFilename}` },
     });
 
-    const processing = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.processing, Key: ticket.photoFilename.replace(/\.jpg$/, ".png") }));
+    const processing = await s3.send(
+      new HeadObjectCommand({ Bucket: stack.buckets.processing, Key: ticket.photoFilename.replace(/\.jpg$/, ".png") }),
+    );
     expect(processing.ContentType).to.equal("image/png");
 
     const res = await fetch(note.message.URL as string);
@@ -76,7 +80,9 @@ describe("local stack: end to end", function () {
   it("delivers keys URL-encoded in events as S3 does, so a key with spaces, plus and percent signs comes through intact", async () => {
     // Without the encoding, the handlers would read "+" as a space and choke on the bare "%".
     const key = "booth 2/me+you 100% (1).jpg";
-    await s3.send(new PutObjectCommand({ Bucket: stack.buckets.upload, Key: key, Body: photo, ContentType: "image/jpeg" }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: stack.buckets.upload, Key: key, Body: photo, ContentType: "image/jpeg" }),
+    );
     const note = await topic.waitFor(key, 30_000);
     expect(note.type).to.equal("photoProcessed");
     const res = await fetch(note.message.URL as string);
@@ -103,7 +109,10 @@ describe("local stack: end to end", function () {
 
   describe("the presigned upload's CORS, as the browser checks it", () => {
     const preflight = async (url: string, origin: string, headers = "content-type"): Promise<Response> =>
-      fetch(url, { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": headers } });
+      fetch(url, {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": headers },
+      });
 
     it("lets the page's origin PUT with a Content-Type header", async () => {
       const ticket = await requestUpload(`${stack.webUrl}/Upload`);
@@ -113,7 +122,11 @@ describe("local stack: end to end", function () {
       expect(res.headers.get("access-control-allow-methods")).to.match(/\bPUT\b/);
       expect(res.headers.get("access-control-allow-headers")?.toLowerCase()).to.contain("content-type");
 
-      const put = await fetch(ticket.uploadURL, { method: "PUT", body: new Uint8Array(photo), headers: { "Content-Type": "image/jpeg", Origin: stack.webUrl } });
+      const put = await fetch(ticket.uploadURL, {
+        method: "PUT",
+        body: new Uint8Array(photo),
+        headers: { "Content-Type": "image/jpeg", Origin: stack.webUrl },
+      });
       expect(put.status).to.equal(200);
       expect(put.headers.get("access-control-allow-origin")).to.equal(stack.webUrl);
       await topic.waitFor(ticket.photoFilename, 30_000);
@@ -127,21 +140,35 @@ describe("local stack: end to end", function () {
 
     it("refuses a PUT with another Content-Type than the one signed", async () => {
       const ticket = await requestUpload(`${stack.webUrl}/Upload`);
-      const put = await fetch(ticket.uploadURL, { method: "PUT", body: new Uint8Array(photo), headers: { "Content-Type": "image/png" } });
+      const put = await fetch(ticket.uploadURL, {
+        method: "PUT",
+        body: new Uint8Array(photo),
+        headers: { "Content-Type": "image/png" },
+      });
       expect(put.status).to.equal(403);
     });
   });
 
   describe("the web server's other routes", () => {
     it("answers the presign preflight with CORS headers for the page's origin", async () => {
-      const res = await fetch(`${stack.webUrl}/Upload`, { method: "OPTIONS", headers: { Origin: stack.webUrl, "Access-Control-Request-Method": "GET" } });
+      const res = await fetch(`${stack.webUrl}/Upload`, {
+        method: "OPTIONS",
+        headers: { Origin: stack.webUrl, "Access-Control-Request-Method": "GET" },
+      });
       expect(res.status).to.be.oneOf([200, 204]);
       expect(res.headers.get("access-control-allow-origin")).to.equal(stack.webUrl);
       expect(res.headers.get("access-control-allow-methods")).to.match(/\bGET\b/);
     });
 
     it("serves 404 for a missing photo and for paths outside the bucket's photos", async () => {
-      for (const p of ["/photos/nope.jpg", "/photos/..%2F..%2Fpackage.json", "/photos/%2e%2e/x.jpg", "/photos/", "/../package.json", "/local/stack.ts"]) {
+      for (const p of [
+        "/photos/nope.jpg",
+        "/photos/..%2F..%2Fpackage.json",
+        "/photos/%2e%2e/x.jpg",
+        "/photos/",
+        "/../package.json",
+        "/local/stack.ts",
+      ]) {
         const res = await fetch(`${stack.webUrl}${p}`);
         expect(res.status, p).to.equal(404);
         expect(await res.text(), p).not.to.contain("theme-park-photos");
@@ -149,7 +176,12 @@ describe("local stack: end to end", function () {
     });
 
     it("serves the page, its script and the browser MQTT client", async () => {
-      for (const [p, type] of [["/", "text/html"], ["/app.js", "text/javascript"], ["/style.css", "text/css"], ["/vendor/mqtt.min.js", "text/javascript"]]) {
+      for (const [p, type] of [
+        ["/", "text/html"],
+        ["/app.js", "text/javascript"],
+        ["/style.css", "text/css"],
+        ["/vendor/mqtt.min.js", "text/javascript"],
+      ]) {
         const res = await fetch(`${stack.webUrl}${p}`);
         expect(res.status, p).to.equal(200);
         expect(res.headers.get("content-type"), p).to.contain(type);

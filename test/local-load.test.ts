@@ -26,8 +26,14 @@ describe("local stack: load (bounded)", function () {
     expect(result.duplicated, "uploads notified twice").to.deep.equal([]);
     expect(result.failures, "photoFailed notifications").to.deep.equal([]);
     expect(result.processed).to.equal(n);
-    expect(Object.values(result.finalWrites).every((count) => count === 1), JSON.stringify(result.finalWrites)).to.equal(true);
-    expect(Object.values(result.finalImages).every((count) => count === 1), JSON.stringify(result.finalImages)).to.equal(true);
+    expect(
+      Object.values(result.finalWrites).every((count) => count === 1),
+      JSON.stringify(result.finalWrites),
+    ).to.equal(true);
+    expect(
+      Object.values(result.finalImages).every((count) => count === 1),
+      JSON.stringify(result.finalImages),
+    ).to.equal(true);
     expect(result.latenciesMs).to.have.length(n);
   });
 });

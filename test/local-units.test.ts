@@ -9,7 +9,8 @@ import { uploadCorsXml } from "../local/s3-server";
 import { createStageRunner } from "../local/stage-runner";
 import { decodeEventKey } from "../pipeline/keys";
 
-const SIGNED = "AWS4-HMAC-SHA256 Credential=S3RVER/20260101/us-east-1/iotdata/aws4_request, SignedHeaders=host, Signature=ab";
+const SIGNED =
+  "AWS4-HMAC-SHA256 Credential=S3RVER/20260101/us-east-1/iotdata/aws4_request, SignedHeaders=host, Signature=ab";
 
 describe("local stack: pure parts", () => {
   describe("S3 event keys", () => {
@@ -33,7 +34,10 @@ describe("local stack: pure parts", () => {
             eventSource: "aws:s3",
             awsRegion: "us-east-1",
             eventName: "ObjectCreated:Put",
-            s3: { bucket: { name: "tpp-upload", arn: "arn:aws:s3: : :tpp-upload" }, object: { key: "my photo.jpg", size: 12, eTag: "abc", sequencer: "X" } },
+            s3: {
+              bucket: { name: "tpp-upload", arn: "arn:aws:s3: : :tpp-upload" },
+              object: { key: "my photo.jpg", size: 12, eTag: "abc", sequencer: "X" },
+            },
           },
         ],
       };
@@ -63,7 +67,22 @@ describe("local stack: pure parts", () => {
     });
 
     it("refuses anything that could leave the bucket's photos", () => {
-      for (const bad of ["", "..", "../x.jpg", "a/../../x.jpg", "%2e%2e/x.jpg", "..%2Fx.jpg", "a//b.jpg", "./x.jpg", "a/.", "a\\b.jpg", "a%5C..%5Cb.jpg", "x%00.jpg", "%E0%A4%A", "/etc/passwd"]) {
+      for (const bad of [
+        "",
+        "..",
+        "../x.jpg",
+        "a/../../x.jpg",
+        "%2e%2e/x.jpg",
+        "..%2Fx.jpg",
+        "a//b.jpg",
+        "./x.jpg",
+        "a/.",
+        "a\\b.jpg",
+        "a%5C..%5Cb.jpg",
+        "x%00.jpg",
+        "%E0%A4%A",
+        "/etc/passwd",
+      ]) {
         expect(photoKeyFromPath(bad), bad).to.equal(undefined);
       }
     });
@@ -78,8 +97,16 @@ describe("local stack: pure parts", () => {
 
   describe("IoT Publish bridge requests", () => {
     it("accepts what PublishCommand sends: POST /topics/<encoded topic>?qos=1, signed for iotdata", () => {
-      expect(parsePublishRequest("POST", "/topics/notifications?qos=1", SIGNED, 10)).to.deep.equal({ ok: true, topic: "notifications", qos: 1 });
-      expect(parsePublishRequest("POST", "/topics/a%2Fb%20c", SIGNED, 10)).to.deep.equal({ ok: true, topic: "a/b c", qos: 0 });
+      expect(parsePublishRequest("POST", "/topics/notifications?qos=1", SIGNED, 10)).to.deep.equal({
+        ok: true,
+        topic: "notifications",
+        qos: 1,
+      });
+      expect(parsePublishRequest("POST", "/topics/a%2Fb%20c", SIGNED, 10)).to.deep.equal({
+        ok: true,
+        topic: "a/b c",
+        qos: 0,
+      });
     });
 
     it("refuses what IoT Core refuses", () => {
@@ -99,7 +126,15 @@ describe("local stack: pure parts", () => {
   describe("API Gateway events", () => {
     it("carries method, path, headers (single and multi) and query like a REST proxy integration", () => {
       const event = toApiGatewayEvent(
-        { method: "GET", url: "/Upload?a=1&a=2", headers: { origin: "http://x", "user-agent": "t", "x-m": ["1", "2"] }, body: null, sourceIp: "127.0.0.1", now: 5, requestId: "r" },
+        {
+          method: "GET",
+          url: "/Upload?a=1&a=2",
+          headers: { origin: "http://x", "user-agent": "t", "x-m": ["1", "2"] },
+          body: null,
+          sourceIp: "127.0.0.1",
+          now: 5,
+          requestId: "r",
+        },
         "/Upload",
       );
       expect(event.httpMethod).to.equal("GET");
@@ -114,7 +149,10 @@ describe("local stack: pure parts", () => {
     });
 
     it("has null query parameters when there are none, as API Gateway sends", () => {
-      const event = toApiGatewayEvent({ method: "OPTIONS", url: "/Upload", headers: {}, body: null, sourceIp: "::1", now: 0, requestId: "r" }, "/Upload");
+      const event = toApiGatewayEvent(
+        { method: "OPTIONS", url: "/Upload", headers: {}, body: null, sourceIp: "::1", now: 0, requestId: "r" },
+        "/Upload",
+      );
       expect(event.queryStringParameters).to.equal(null);
       expect(event.multiValueQueryStringParameters).to.equal(null);
     });

@@ -43,12 +43,19 @@ describe("presign handler (GET /Upload)", () => {
 
   it("answers CORS for allowed origins only, and the preflight", async () => {
     const allowed = await handler(request("GET", { origin: "https://photos.example" }));
-    expect(allowed.headers).to.include({ "Access-Control-Allow-Origin": "https://photos.example", Vary: "Origin", "Cache-Control": "no-store" });
+    expect(allowed.headers).to.include({
+      "Access-Control-Allow-Origin": "https://photos.example",
+      Vary: "Origin",
+      "Cache-Control": "no-store",
+    });
     const other = await handler(request("GET", { origin: "https://evil.example" }));
     expect(other.headers).not.to.have.property("Access-Control-Allow-Origin");
     const preflight = await handler(request("OPTIONS", { Origin: "https://photos.example" }));
     expect(preflight.statusCode).to.equal(204);
-    expect(preflight.headers).to.include({ "Access-Control-Allow-Methods": "GET, OPTIONS", "Access-Control-Allow-Headers": "Content-Type" });
+    expect(preflight.headers).to.include({
+      "Access-Control-Allow-Methods": "GET, OPTIONS",
+      "Access-Control-Allow-Headers": "Content-Type",
+    });
     process.env.ALLOWED_ORIGINS = "*";
     expect((await handler(request("GET"))).headers).to.include({ "Access-Control-Allow-Origin": "*" });
   });

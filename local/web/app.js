@@ -70,7 +70,10 @@ async function openCamera() {
     return notice("The camera is not available on this page (it needs https or localhost). Choose a photo instead.");
   }
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 1920 }, height: { ideal: 1080 } }, audio: false });
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "user", width: { ideal: 1920 }, height: { ideal: 1080 } },
+      audio: false,
+    });
   } catch (err) {
     return notice("Could not open the camera (" + (err.name || err.message) + "). Choose a photo instead.");
   }
@@ -92,7 +95,11 @@ function takePhoto() {
   canvas.height = video.videoHeight;
   canvas.getContext("2d").drawImage(video, 0, 0);
   closeCamera();
-  canvas.toBlob((blob) => (blob ? upload(blob) : notice("Could not capture the photo; please try again.")), "image/jpeg", 0.92);
+  canvas.toBlob(
+    (blob) => (blob ? upload(blob) : notice("Could not capture the photo; please try again.")),
+    "image/jpeg",
+    0.92,
+  );
 }
 
 // The bytes go as they are (a chosen PNG or HEIC too): the backend reads what it can and says photoFailed otherwise.
@@ -123,9 +130,12 @@ function waitForSouvenir(card) {
   const tick = () => {
     if (!card.classList.contains("pending")) return;
     const seconds = Math.round((Date.now() - started) / 1000);
-    setStatus(card, seconds < 30
-      ? "Removing the green screen and adding the park… " + seconds + " s"
-      : "Still working on it… " + seconds + " s (it is taking longer than usual)");
+    setStatus(
+      card,
+      seconds < 30
+        ? "Removing the green screen and adding the park… " + seconds + " s"
+        : "Still working on it… " + seconds + " s (it is taking longer than usual)",
+    );
     setTimeout(tick, 1000);
   };
   tick();

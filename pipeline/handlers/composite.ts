@@ -9,7 +9,11 @@ export const handler = photoStage({
   outputBucket: (config) => config.finalBucket,
   outputKey: finalKey,
   async process(input, photo, config) {
-    const body = await compositePhoto(input, { photoId: photo.photoId, theme: config.theme, parkName: config.parkName });
+    const body = await compositePhoto(input, {
+      photoId: photo.photoId,
+      theme: config.theme,
+      parkName: config.parkName,
+    });
     // The key never changes content once written, so the CDN may keep it as long as the bucket does.
     return { body, contentType: "image/jpeg", cacheControl: "public, max-age=86400, immutable" };
   },

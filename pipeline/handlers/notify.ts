@@ -34,7 +34,11 @@ export async function handler(event: S3Event): Promise<void> {
     const url = finalImageUrl(urlBase, key);
     await timed("publish", fields, () => publish(config, photoProcessed(key, url)));
     await s3.send(
-      new PutObjectTaggingCommand({ Bucket: bucket, Key: key, Tagging: { TagSet: [{ Key: NOTIFIED_TAG, Value: "true" }] } }),
+      new PutObjectTaggingCommand({
+        Bucket: bucket,
+        Key: key,
+        Tagging: { TagSet: [{ Key: NOTIFIED_TAG, Value: "true" }] },
+      }),
     );
     log("info", "done", { ...fields, url });
   }

@@ -26,7 +26,11 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
       // Signing the header (rather than leaving it out) makes S3 refuse a PUT of any other type.
       { expiresIn: config.uploadUrlExpiresSeconds, signableHeaders: new Set(["content-type"]) },
     );
-    log("info", "upload url issued", { stage: "presign", photoId: photoFilename.slice(0, -4), expiresIn: config.uploadUrlExpiresSeconds });
+    log("info", "upload url issued", {
+      stage: "presign",
+      photoId: photoFilename.slice(0, -4),
+      expiresIn: config.uploadUrlExpiresSeconds,
+    });
     return json(200, { uploadURL, photoFilename }, cors);
   } catch (err) {
     log("error", "could not sign an upload url", { stage: "presign", error: errorMessage(err) });
@@ -55,5 +59,9 @@ function headerValue(headers: APIGatewayProxyEvent["headers"] | null | undefined
 
 function json(statusCode: number, body: unknown, headers: Record<string, string>): APIGatewayProxyResult {
   // A signed URL is single-use by intent: never let a cache hand the same one to two guests.
-  return { statusCode, headers: { ...headers, "Content-Type": "application/json", "Cache-Control": "no-store" }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { ...headers, "Content-Type": "application/json", "Cache-Control": "no-store" },
+    body: JSON.stringify(body),
+  };
 }

@@ -55,7 +55,12 @@ async function handleRecord(stage: PhotoStage, config: StageConfig, record: S3Ev
   const bucket = record.s3?.bucket?.name;
   const key = decodeEventKey(record.s3?.object?.key ?? "");
   if (!record.eventName?.startsWith("ObjectCreated") || bucket !== inputBucket) {
-    log("warn", "skipped: not an object created in this stage's bucket", { stage: stage.name, eventName: record.eventName, bucket, key });
+    log("warn", "skipped: not an object created in this stage's bucket", {
+      stage: stage.name,
+      eventName: record.eventName,
+      bucket,
+      key,
+    });
     return;
   }
   const photo = parsePhotoKey(key);
@@ -88,7 +93,12 @@ async function handleRecord(stage: PhotoStage, config: StageConfig, record: S3Ev
   }
 }
 
-async function tellGuest(config: StageConfig, objectKey: string, reason: string, fields: Record<string, unknown>): Promise<void> {
+async function tellGuest(
+  config: StageConfig,
+  objectKey: string,
+  reason: string,
+  fields: Record<string, unknown>,
+): Promise<void> {
   try {
     requireSetting(config, "iotEndpoint", "IOT_ENDPOINT");
     await publish(config, photoFailed(objectKey, reason));

@@ -13,7 +13,14 @@ export interface Matte {
 
 export function createMatte(width: number, height: number): Matte {
   const n = width * height;
-  return { width, height, a: new Float32Array(n), r: new Float32Array(n), g: new Float32Array(n), b: new Float32Array(n) };
+  return {
+    width,
+    height,
+    a: new Float32Array(n),
+    r: new Float32Array(n),
+    g: new Float32Array(n),
+    b: new Float32Array(n),
+  };
 }
 
 /** Writes the straight colour of (x, y) into `colour` and returns its coverage in [0, 1]. */
@@ -85,6 +92,14 @@ export function segmentDistance(px: number, py: number, ax: number, ay: number, 
   return Math.sqrt(ex * ex + ey * ey);
 }
 
-export function capsuleCoverage(px: number, py: number, ax: number, ay: number, bx: number, by: number, r: number): number {
+export function capsuleCoverage(
+  px: number,
+  py: number,
+  ax: number,
+  ay: number,
+  bx: number,
+  by: number,
+  r: number,
+): number {
   return clamp01(0.5 - (segmentDistance(px, py, ax, ay, bx, by) - r));
 }

@@ -29,7 +29,10 @@ export function edgeMask(alphaTrue: Float32Array, width: number, height: number)
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const inside = alphaTrue[i]! >= 0.5;
-      if ((x + 1 < width && alphaTrue[i + 1]! >= 0.5 !== inside) || (y + 1 < height && alphaTrue[i + width]! >= 0.5 !== inside)) {
+      if (
+        (x + 1 < width && alphaTrue[i + 1]! >= 0.5 !== inside) ||
+        (y + 1 < height && alphaTrue[i + width]! >= 0.5 !== inside)
+      ) {
         boundary[i] = 1;
         if (x + 1 < width) boundary[i + 1] = 1;
         if (y + 1 < height) boundary[i + width] = 1;
@@ -104,8 +107,13 @@ export function scoreKey(keyed: Rgba, alphaTrue: Float32Array, fgTrue: Rgba): Ke
 }
 
 export function meanScore(scores: readonly KeyScore[]): KeyScore {
-  const m = (f: (s: KeyScore) => number): number => scores.reduce((acc, s) => acc + f(s), 0) / Math.max(1, scores.length);
-  return { alphaError: m((s) => s.alphaError), compositeRmse: m((s) => s.compositeRmse), edgeRmse: m((s) => s.edgeRmse) };
+  const m = (f: (s: KeyScore) => number): number =>
+    scores.reduce((acc, s) => acc + f(s), 0) / Math.max(1, scores.length);
+  return {
+    alphaError: m((s) => s.alphaError),
+    compositeRmse: m((s) => s.compositeRmse),
+    edgeRmse: m((s) => s.edgeRmse),
+  };
 }
 
 /** Composites a straight-alpha image over the warm background (for looking at results). */

@@ -86,7 +86,9 @@ export async function generateScene(opts: SceneOptions): Promise<GroundTruth> {
       const i = y * W + x;
       const u = x / W - 0.5;
       const light =
-        (0.85 + gradient * (u * Math.cos(phi) + v * Math.sin(phi)) + 0.15 * Math.exp(-((x - spotX) ** 2 + (y - spotY) ** 2) / spotSigma2)) *
+        (0.85 +
+          gradient * (u * Math.cos(phi) + v * Math.sin(phi)) +
+          0.15 * Math.exp(-((x - spotX) ** 2 + (y - spotY) ** 2) / spotSigma2)) *
         (1 - vignette * 2 * (u * u + v * v)) *
         (1 + 0.03 * Math.sin(((x * Math.cos(foldAngle) + y * Math.sin(foldAngle)) / foldPeriod) * 2 * Math.PI)) *
         (1 - shadowStrength * shadow[i]!);

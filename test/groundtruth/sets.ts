@@ -8,5 +8,10 @@ export const HELD_OUT_SEEDS = [201, 202, 203, 204, 205, 206, 207, 208] as const;
 /** A seed's scene: even seeds landscape 800x600, odd portrait 640x800; every third a blue screen. */
 export function sceneFor(seed: number): SceneOptions {
   const landscape = seed % 2 === 0;
-  return { seed, width: landscape ? 800 : 640, height: landscape ? 600 : 800, screen: seed % 3 === 0 ? "blue" : "green" };
+  return {
+    seed,
+    width: landscape ? 800 : 640,
+    height: landscape ? 600 : 800,
+    screen: seed % 3 === 0 ? "blue" : "green",
+  };
 }

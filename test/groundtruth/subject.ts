@@ -1,14 +1,33 @@
 import { blurRows } from "./blur";
-import { capsuleCoverage, clamp01, createMatte, ellipseCoverage, type Matte, over, paint, segmentDistance } from "./matte";
+import {
+  capsuleCoverage,
+  clamp01,
+  createMatte,
+  ellipseCoverage,
+  type Matte,
+  over,
+  paint,
+  segmentDistance,
+} from "./matte";
 import type { Prng } from "./prng";
 
 type Rgb = readonly [number, number, number];
 
 const SKIN: readonly Rgb[] = [
-  [236, 188, 160], [224, 172, 135], [198, 134, 96], [160, 105, 72], [112, 74, 52], [84, 56, 40],
+  [236, 188, 160],
+  [224, 172, 135],
+  [198, 134, 96],
+  [160, 105, 72],
+  [112, 74, 52],
+  [84, 56, 40],
 ];
 const HAIR: readonly Rgb[] = [
-  [26, 21, 18], [58, 40, 28], [98, 68, 44], [196, 164, 108], [136, 62, 32], [150, 148, 144],
+  [26, 21, 18],
+  [58, 40, 28],
+  [98, 68, 44],
+  [196, 164, 108],
+  [136, 62, 32],
+  [150, 148, 144],
 ];
 /** Teal, yellow and olive are there on purpose: they sit close to a green screen's hue. */
 export const CLOTHES = {
@@ -27,7 +46,12 @@ export const CLOTHES = {
 export type ClothesColour = keyof typeof CLOTHES;
 const CLOTHES_NAMES = Object.keys(CLOTHES) as ClothesColour[];
 
-const GLASS_TINTS: readonly Rgb[] = [[176, 204, 232], [206, 146, 70], [222, 226, 230], [224, 176, 186]];
+const GLASS_TINTS: readonly Rgb[] = [
+  [176, 204, 232],
+  [206, 146, 70],
+  [222, 226, 230],
+  [224, 176, 186],
+];
 
 export interface SubjectOptions {
   /** Main, insert and stripe colours of the clothes; random when absent. */
@@ -58,7 +82,7 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   const [main, insert, stripe] = (opts.clothes ?? [rng.pick(wearable), rng.pick(wearable), rng.pick(wearable)]).map(
     (name) => CLOTHES[name],
   ) as [Rgb, Rgb, Rgb];
-  const striped = rng.next() < 0.5 ? opts.striped ?? true : opts.striped ?? false;
+  const striped = rng.next() < 0.5 ? (opts.striped ?? true) : (opts.striped ?? false);
   const stripePeriod = rng.range(0.035, 0.06) * s;
   const longHair = rng.next() < 0.5;
 
@@ -74,7 +98,7 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   if (longHair) {
     const lcy = hcy + 0.35 * ry;
     paint(m, { x0: hcx - 1.4 * rx, y0: hcy - 1.3 * ry, x1: hcx + 1.4 * rx, y1: hcy + 1.6 * ry }, (x, y, c) => {
-      setShaded(c, hair, 0.9 + 0.12 * Math.sin((x - hcx) * 0.35 / px));
+      setShaded(c, hair, 0.9 + 0.12 * Math.sin(((x - hcx) * 0.35) / px));
       return ellipseCoverage(x, y, hcx, lcy, 1.25 * rx, 1.2 * ry) * clamp01(hcy + 1.3 * ry - y + 0.5);
     });
   }
@@ -86,7 +110,7 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
     const vHalf = 0.09 * s * (1 - (y - neckline) / (0.2 * s));
     const inInsert = clamp01(0.5 + vHalf - Math.abs(x - cx));
     const inStripe = striped ? clamp01((Math.sin((y / stripePeriod) * 2 * Math.PI) - 0.4) * 4) : 0;
-    const shade = 1.05 - 0.3 * ((x - cx) / torsoRx) ** 2 + 0.04 * Math.sin(x * 0.05 / px + y * 0.02 / px);
+    const shade = 1.05 - 0.3 * ((x - cx) / torsoRx) ** 2 + 0.04 * Math.sin((x * 0.05) / px + (y * 0.02) / px);
     for (let k = 0; k < 3; k++) {
       const body = main[k]! * (1 - inStripe) + stripe[k]! * inStripe;
       c[k] = Math.min(255, (body * (1 - inInsert) + insert[k]! * inInsert) * shade);
@@ -136,7 +160,11 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   const strands = Math.round(240 * (longHair ? 1.3 : 1));
   for (let i = 0; i < strands; i++) {
     const onLong = longHair && rng.next() < 0.35;
-    const theta = onLong ? (rng.next() < 0.5 ? rng.range(-0.3, 0.9) : Math.PI - rng.range(-0.3, 0.9)) : rng.range(1.08 * Math.PI, 1.92 * Math.PI);
+    const theta = onLong
+      ? rng.next() < 0.5
+        ? rng.range(-0.3, 0.9)
+        : Math.PI - rng.range(-0.3, 0.9)
+      : rng.range(1.08 * Math.PI, 1.92 * Math.PI);
     const ex = onLong ? 1.25 * rx : capRx;
     const ey = onLong ? 1.2 * ry : capRy;
     const ocy = onLong ? hcy + 0.35 * ry : capCy;
@@ -177,23 +205,46 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   const hx = cx + side * 0.25 * s;
   const hy = hcy - 0.03 * s;
   const wrist = [hx, hy + 0.085 * s] as const;
-  paint(m, { x0: Math.min(shoulder[0], elbow[0], wrist[0]) - 0.07 * s, y0: wrist[1] - 0.05 * s, x1: Math.max(shoulder[0], elbow[0], wrist[0]) + 0.07 * s, y1: shoulder[1] + 0.07 * s }, (x, y, c) => {
-    setShaded(c, main, 0.95 + 0.08 * Math.sin(y * 0.06 / px));
-    return Math.max(
-      capsuleCoverage(x, y, shoulder[0], shoulder[1], elbow[0], elbow[1], 0.05 * s),
-      capsuleCoverage(x, y, elbow[0], elbow[1], wrist[0], wrist[1], 0.038 * s),
-    );
-  });
+  paint(
+    m,
+    {
+      x0: Math.min(shoulder[0], elbow[0], wrist[0]) - 0.07 * s,
+      y0: wrist[1] - 0.05 * s,
+      x1: Math.max(shoulder[0], elbow[0], wrist[0]) + 0.07 * s,
+      y1: shoulder[1] + 0.07 * s,
+    },
+    (x, y, c) => {
+      setShaded(c, main, 0.95 + 0.08 * Math.sin((y * 0.06) / px));
+      return Math.max(
+        capsuleCoverage(x, y, shoulder[0], shoulder[1], elbow[0], elbow[1], 0.05 * s),
+        capsuleCoverage(x, y, elbow[0], elbow[1], wrist[0], wrist[1], 0.038 * s),
+      );
+    },
+  );
 
   // The hand moves sideways during the exposure: paint it alone, then smear it along x.
   const hand = createMatte(W, H);
   const handBox = { x0: hx - 0.1 * s, y0: hy - 0.13 * s, x1: hx + 0.1 * s, y1: wrist[1] + 0.01 * s };
   paint(hand, handBox, (x, y, c) => {
     setShaded(c, skin, 0.98);
-    let cov = Math.max(ellipseCoverage(x, y, hx, hy, 0.04 * s, 0.05 * s), capsuleCoverage(x, y, hx, hy, wrist[0], wrist[1], 0.026 * s));
+    let cov = Math.max(
+      ellipseCoverage(x, y, hx, hy, 0.04 * s, 0.05 * s),
+      capsuleCoverage(x, y, hx, hy, wrist[0], wrist[1], 0.026 * s),
+    );
     for (let f = 0; f < 4; f++) {
       const fx = hx + (f - 1.5) * 0.019 * s;
-      cov = Math.max(cov, capsuleCoverage(x, y, fx, hy - 0.03 * s, fx + (f - 1.5) * 0.01 * s, hy - (0.085 + (f === 1 || f === 2 ? 0.01 : 0)) * s, 0.0085 * s));
+      cov = Math.max(
+        cov,
+        capsuleCoverage(
+          x,
+          y,
+          fx,
+          hy - 0.03 * s,
+          fx + (f - 1.5) * 0.01 * s,
+          hy - (0.085 + (f === 1 || f === 2 ? 0.01 : 0)) * s,
+          0.0085 * s,
+        ),
+      );
     }
     const tx = hx - side * 0.05 * s;
     return Math.max(cov, capsuleCoverage(x, y, hx - side * 0.02 * s, hy + 0.01 * s, tx, hy - 0.03 * s, 0.01 * s));
@@ -215,7 +266,12 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   paint(m, { x0: bx - hw - 2, y0: top - 2, x1: bx + hw + 2, y1: bottom + 2 }, (x, y, c) => {
     const dx = Math.abs(x - bx);
     const neckHalf = 0.016 * s;
-    const halfAt = y < shoulderY - 0.03 * s ? neckHalf : y < shoulderY ? neckHalf + (hw - neckHalf) * ((y - shoulderY + 0.03 * s) / (0.03 * s)) : hw;
+    const halfAt =
+      y < shoulderY - 0.03 * s
+        ? neckHalf
+        : y < shoulderY
+          ? neckHalf + (hw - neckHalf) * ((y - shoulderY + 0.03 * s) / (0.03 * s))
+          : hw;
     const inside = Math.min(halfAt - dx, y - top, bottom - y);
     const cov = clamp01(inside + 0.5);
     if (cov <= 0) return 0;
@@ -233,7 +289,15 @@ function setShaded(c: Float32Array, rgb: Rgb, shade: number): void {
   c[2] = Math.min(255, rgb[2] * shade);
 }
 
-function quadraticPoints(x0: number, y0: number, x1: number, y1: number, x2: number, y2: number, segments: number): number[] {
+function quadraticPoints(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  x2: number,
+  y2: number,
+  segments: number,
+): number[] {
   const pts: number[] = [];
   for (let i = 0; i <= segments; i++) {
     const t = i / segments;
