@@ -2,27 +2,28 @@
 // compiled handler at run time, relative to the zip root, so the closure serializer captures no
 // local module by value (that copy would be fragile and would see the deployer's `__dirname`).
 // The artifact test serializes these very functions, so what it runs is what gets deployed.
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from "aws-lambda";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, S3Event } from "aws-lambda";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 
-type S3Handler = (event: S3Event) => Promise<void>;
+// The context goes along so a stage can tell the guest before its timeout (see pipeline/handlers/stage.ts).
+type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-export const chromakeyCallback = async (event: S3Event): Promise<void> => {
+export const chromakeyCallback = async (event: S3Event, context: Context): Promise<void> => {
   const stage = require("./dist/pipeline/handlers/chromakey") as { handler: S3Handler };
-  return stage.handler(event);
+  return stage.handler(event, context);
 };
 
-export const compositeCallback = async (event: S3Event): Promise<void> => {
+export const compositeCallback = async (event: S3Event, context: Context): Promise<void> => {
   const stage = require("./dist/pipeline/handlers/composite") as { handler: S3Handler };
-  return stage.handler(event);
+  return stage.handler(event, context);
 };
 
-export const notifyCallback = async (event: S3Event): Promise<void> => {
+export const notifyCallback = async (event: S3Event, context: Context): Promise<void> => {
   const stage = require("./dist/pipeline/handlers/notify") as { handler: S3Handler };
-  return stage.handler(event);
+  return stage.handler(event, context);
 };
 
 export const presignCallback = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {

@@ -82,8 +82,9 @@ const INVOKER = `
 const fs = require("fs");
 const [eventJson, resultFile] = process.argv.slice(1);
 const done = (outcome) => fs.writeFileSync(resultFile, JSON.stringify(outcome));
+const deadline = Date.now() + 60000; // as a function with a 60 s timeout sees it
 Promise.resolve()
-  .then(() => require(require("path").join(process.cwd(), "__index.js")).handler(JSON.parse(eventJson), { functionName: "artifact-test" }, () => {}))
+  .then(() => require(require("path").join(process.cwd(), "__index.js")).handler(JSON.parse(eventJson), { functionName: "artifact-test", getRemainingTimeInMillis: () => deadline - Date.now() }, () => {}))
   .then((result) => done({ ok: true, result: result === undefined ? null : result }),
         (err) => done({ ok: false, error: String((err && err.stack) || err) }));
 `;

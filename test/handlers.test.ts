@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import mqtt from "mqtt";
@@ -145,5 +147,30 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     expect(message).to.deep.include({ type: "photoFailed" });
     expect(message.message.ObjectKey).to.equal("unlucky.jpg");
     expect((message.message as { reason: string }).reason).to.match(/try again/);
+  });
+
+  it("tells the guest before the function's timeout when S3 stops answering", async () => {
+    const { upload } = stack.buckets;
+    const eTag = await put(upload, "stuck.jpg", readFileSync(SAMPLE));
+    // A server that takes connections and never answers, as an S3 endpoint behind a broken network would.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    process.env.S3_ENDPOINT = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      // As Lambda's context reports it: 3.5 s left, of which the stage keeps 3 s to tell the guest.
+      const context = { getRemainingTimeInMillis: () => 3500 - (Date.now() - started) };
+      let thrown: unknown;
+      await chromakey(s3Event(upload, "stuck.jpg", { eTag }), context).catch((err: unknown) => (thrown = err));
+      expect(thrown).to.be.instanceOf(Error).with.property("name", "DeadlineError");
+      expect(Date.now() - started).to.be.below(3000);
+      const [message] = await waitForMessages(1);
+      expect(message).to.deep.include({ type: "photoFailed" });
+      expect(message.message.ObjectKey).to.equal("stuck.jpg");
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      silent.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { S3Event, S3EventRecord } from "aws-lambda";
+import type { Context, S3Event, S3EventRecord } from "aws-lambda";
 import { loadConfig, requireSetting } from "../config";
 import type { StageConfig } from "../config";
 import { s3Client } from "../clients";
@@ -31,13 +31,30 @@ export interface StageOutput {
 /** Said to the guest when the fault is ours, not their photo's. */
 export const INTERNAL_FAILURE_REASON = "something went wrong on our side while processing the photo; please try again";
 
-export function photoStage(stage: PhotoStage): (event: S3Event) => Promise<void> {
-  return async (event) => {
+/**
+ * Time kept back before the function's timeout: enough to tell the guest (one IoT publish) before the platform
+ * stops the invocation mid-step, which would leave them waiting with no message at all.
+ */
+export const DEADLINE_RESERVE_MS = 3000;
+
+/** The part of Lambda's context a stage uses; absent where nothing imposes a time limit (local stack, CLI). */
+export type StageContext = Partial<Pick<Context, "getRemainingTimeInMillis">>;
+
+export class DeadlineError extends Error {
+  constructor(stage: string) {
+    super(`${stage}: ran out of time before the function's timeout`);
+    this.name = "DeadlineError";
+  }
+}
+
+export function photoStage(stage: PhotoStage): (event: S3Event, context?: StageContext) => Promise<void> {
+  return async (event, context) => {
     const config = loadConfig();
     let firstFault: unknown;
     for (const record of event.Records ?? []) {
       try {
-        await handleRecord(stage, config, record);
+        const msLeft = context?.getRemainingTimeInMillis?.();
+        await handleRecord(stage, config, record, msLeft === undefined ? undefined : msLeft - DEADLINE_RESERVE_MS);
       } catch (err) {
         firstFault ??= err;
       }
@@ -47,7 +64,12 @@ export function photoStage(stage: PhotoStage): (event: S3Event) => Promise<void>
   };
 }
 
-async function handleRecord(stage: PhotoStage, config: StageConfig, record: S3EventRecord): Promise<void> {
+async function handleRecord(
+  stage: PhotoStage,
+  config: StageConfig,
+  record: S3EventRecord,
+  timeLimitMs: number | undefined,
+): Promise<void> {
   const inputBucket = stage.inputBucket(config);
   const outputBucket = stage.outputBucket(config);
   if (inputBucket === outputBucket) throw new Error(`${stage.name}: input and output bucket are both "${inputBucket}"`);
@@ -73,17 +95,19 @@ async function handleRecord(stage: PhotoStage, config: StageConfig, record: S3Ev
   const outKey = stage.outputKey(photo);
   const s3 = s3Client(config);
   try {
-    const eventETag = unquote(record.s3.object.eTag ?? "");
-    if (eventETag && (await outputSourceETag(s3, outputBucket, outKey)) === eventETag) {
-      log("info", "skipped: already processed", fields);
-      return;
-    }
-    const input = await timed("read", fields, () => readObject(s3, inputBucket, key, config.maxUploadBytes));
-    const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
-    await timed("write", fields, () =>
-      writeObject(s3, outputBucket, outKey, output.body, output.contentType, input.eTag, output.cacheControl),
-    );
-    log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
+    await withinTime(timeLimitMs, stage.name, async () => {
+      const eventETag = unquote(record.s3.object.eTag ?? "");
+      if (eventETag && (await outputSourceETag(s3, outputBucket, outKey)) === eventETag) {
+        log("info", "skipped: already processed", fields);
+        return;
+      }
+      const input = await timed("read", fields, () => readObject(s3, inputBucket, key, config.maxUploadBytes));
+      const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
+      await timed("write", fields, () =>
+        writeObject(s3, outputBucket, outKey, output.body, output.contentType, input.eTag, output.cacheControl),
+      );
+      log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
+    });
   } catch (err) {
     const photoProblem = isPhotoError(err);
     log(photoProblem ? "warn" : "error", "failed", { ...fields, error: errorMessage(err) });
@@ -105,5 +129,19 @@ async function tellGuest(
     log("info", "photoFailed sent", { ...fields, reason });
   } catch (err) {
     log("error", "could not send photoFailed", { ...fields, error: errorMessage(err) });
+  }
+}
+
+/** Runs `work`, or rejects with DeadlineError once `limitMs` has passed (the work itself cannot be cancelled). */
+async function withinTime(limitMs: number | undefined, stage: string, work: () => Promise<void>): Promise<void> {
+  if (limitMs === undefined) return work();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(stage)), Math.max(0, limitMs));
+  });
+  try {
+    await Promise.race([work(), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
