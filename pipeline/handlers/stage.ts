@@ -95,14 +95,17 @@ async function handleRecord(
   const outKey = stage.outputKey(photo);
   const s3 = s3Client(config);
   try {
-    await withinTime(timeLimitMs, stage.name, async () => {
+    await withinTime(timeLimitMs, stage.name, async (abandoned) => {
       const eventETag = unquote(record.s3.object.eTag ?? "");
       if (eventETag && (await outputSourceETag(s3, outputBucket, outKey)) === eventETag) {
         log("info", "skipped: already processed", fields);
         return;
       }
       const input = await timed("read", fields, () => readObject(s3, inputBucket, key, config.maxUploadBytes));
+      abandoned.throwIfAborted();
       const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
+      // The guest has been told it failed: a late output would contradict that.
+      abandoned.throwIfAborted();
       await timed("write", fields, () =>
         writeObject(s3, outputBucket, outKey, output.body, output.contentType, input.eTag, output.cacheControl),
       );
@@ -132,15 +135,30 @@ async function tellGuest(
   }
 }
 
-/** Runs `work`, or rejects with DeadlineError once `limitMs` has passed (the work itself cannot be cancelled). */
-async function withinTime(limitMs: number | undefined, stage: string, work: () => Promise<void>): Promise<void> {
-  if (limitMs === undefined) return work();
+/**
+ * Runs `work`, or rejects with DeadlineError once `limitMs` has passed. The work cannot be cancelled, and Lambda
+ * resumes a frozen promise in the next invocation, so the work is told through `abandoned` not to write anything.
+ */
+async function withinTime(
+  limitMs: number | undefined,
+  stage: string,
+  work: (abandoned: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const abandoned = new AbortController();
+  if (limitMs === undefined) return work(abandoned.signal);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(stage)), Math.max(0, limitMs));
+    timer = setTimeout(
+      () => {
+        const err = new DeadlineError(stage);
+        abandoned.abort(err);
+        reject(err);
+      },
+      Math.max(0, limitMs),
+    );
   });
   try {
-    await Promise.race([work(), deadline]);
+    await Promise.race([work(abandoned.signal), deadline]);
   } finally {
     clearTimeout(timer);
   }
