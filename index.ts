@@ -19,7 +19,6 @@ import {
   iotArns,
   notifyGrants,
   presignPolicy,
-  stagePolicy,
   tlsOnlyBucketPolicy,
 } from "./infra/policies";
 
@@ -121,17 +120,10 @@ const chromakey = stageFunction("chromakey", {
     ...notifyTopic,
     ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
   },
-  policy: (logGroupArn, failureQueueArn) =>
-    pulumi
-      .all([upload.bucket.arn, processing.bucket.arn, topicArns, logGroupArn, failureQueueArn])
-      .apply(([input, output, t, logs, queue]) =>
-        stagePolicy({
-          buckets: imageStageGrants(input, output),
-          topicArn: t.topic,
-          logGroupArn: logs,
-          failureQueueArn: queue,
-        }),
-      ),
+  buckets: pulumi
+    .all([upload.bucket.arn, processing.bucket.arn])
+    .apply(([input, output]) => imageStageGrants(input, output)),
+  topicArn: topicArns.topic,
 });
 
 const composite = stageFunction("composite", {
@@ -148,17 +140,10 @@ const composite = stageFunction("composite", {
     ...(settings.theme ? { THEME: settings.theme } : {}),
     ...(settings.parkName ? { PARK_NAME: settings.parkName } : {}),
   },
-  policy: (logGroupArn, failureQueueArn) =>
-    pulumi
-      .all([processing.bucket.arn, final.bucket.arn, topicArns, logGroupArn, failureQueueArn])
-      .apply(([input, output, t, logs, queue]) =>
-        stagePolicy({
-          buckets: imageStageGrants(input, output),
-          topicArn: t.topic,
-          logGroupArn: logs,
-          failureQueueArn: queue,
-        }),
-      ),
+  buckets: pulumi
+    .all([processing.bucket.arn, final.bucket.arn])
+    .apply(([input, output]) => imageStageGrants(input, output)),
+  topicArn: topicArns.topic,
 });
 
 const notify = stageFunction("notify", {
@@ -168,12 +153,8 @@ const notify = stageFunction("notify", {
   root,
   after: [finalLocked.settled],
   environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
-  policy: (logGroupArn, failureQueueArn) =>
-    pulumi
-      .all([final.bucket.arn, topicArns, logGroupArn, failureQueueArn])
-      .apply(([finalArn, t, logs, queue]) =>
-        stagePolicy({ buckets: notifyGrants(finalArn), topicArn: t.topic, logGroupArn: logs, failureQueueArn: queue }),
-      ),
+  buckets: final.bucket.arn.apply(notifyGrants),
+  topicArn: topicArns.topic,
 });
 
 // Each subscription's BucketNotification waits for its function, which waits for the bucket's settings.

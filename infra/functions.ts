@@ -5,7 +5,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from "aws-lambda";
 import { codePathOptions } from "./callbacks";
-import { lambdaAssumeRolePolicy, PolicyDocument } from "./policies";
+import { lambdaAssumeRolePolicy, stagePolicy } from "./policies";
+import type { BucketGrant, PolicyDocument } from "./policies";
 
 export const RUNTIME = aws.lambda.Runtime.NodeJS22dX;
 /** Must match the layer's binary (linux-x64-gnu) and the machine the artifact test runs on. */
@@ -29,7 +30,10 @@ interface CommonArgs<E, R> {
 }
 
 export interface StageFunctionArgs extends CommonArgs<S3Event, void> {
-  policy: (logGroupArn: pulumi.Output<string>, failureQueueArn: pulumi.Output<string>) => pulumi.Output<PolicyDocument>;
+  /** The S3 calls its handler makes, bucket by bucket. */
+  buckets: pulumi.Input<BucketGrant[]>;
+  /** The one topic it publishes to. */
+  topicArn: pulumi.Input<string>;
 }
 
 export interface ApiFunctionArgs extends CommonArgs<APIGatewayProxyEvent, APIGatewayProxyResult> {
@@ -53,7 +57,12 @@ export function stageFunction(name: string, args: StageFunctionArgs): StageFunct
     messageRetentionSeconds: FAILURE_RETENTION_SECONDS,
     sqsManagedSseEnabled: true,
   });
-  const deployed = deploy(name, args, logGroup, args.policy(logGroup.arn, failureQueue.arn));
+  const policy = pulumi
+    .all([args.buckets, args.topicArn, logGroup.arn, failureQueue.arn])
+    .apply(([buckets, topicArn, logGroupArn, failureQueueArn]) =>
+      stagePolicy({ buckets, topicArn, logGroupArn, failureQueueArn }),
+    );
+  const deployed = deploy(name, args, logGroup, policy);
   // A retry would run the stage again after it already told the guest (photoFailed); the SDK
   // retries transient AWS errors inside the one invocation instead.
   new aws.lambda.FunctionEventInvokeConfig(name, {
