@@ -1,5 +1,12 @@
 import { estimatePlate, plateAt, plateLine, plateRow, plateSampler } from "./key-plate";
-import { createForegroundMap, sampleForeground, solidShare, spread } from "./key-foreground";
+import {
+  createForegroundMap,
+  fillForeground,
+  sampleFill,
+  sampleForeground,
+  solidShare,
+  spread,
+} from "./key-foreground";
 import { detectScreen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
 
@@ -46,6 +53,13 @@ const MIN_PLATE_KEY = 12;
 const MIN_CONTRAST = 40;
 /** Raw alpha beyond which a pixel is surely opaque (its colour is far from the screen's). */
 const OPAQUE_RAW = 1.3;
+/**
+ * Pixels up to this raw alpha are refined against the subject's colour: a red or auburn strand
+ * reads 1.3 to 1.6 times its true alpha by colour difference, so a dense strand still reads opaque.
+ */
+const REFINE_RAW = 1.5;
+/** Raw alpha given where the plate shows no screen: beyond any refinement. */
+const NO_SCREEN_RAW = 8;
 /** A share of opaque pixels nearby above which a pixel counts as the subject's edge, not a loose object. */
 const SOLID_NEARBY = 0.5;
 /** Opaque pixels with this local share of opaque neighbours are interior: no refinement. */
@@ -60,6 +74,21 @@ const RESIDUAL_SCALE = 12;
  * subject, while glass walls and smeared hands keep their partial alpha.
  */
 const SOLID_RAW = 0.8;
+/** Confidence (local share of opaque pixels) at which a cell's subject colour needs no filling from further out. */
+const FILL_FULL = 0.25;
+/** Pixels beyond the local subject map and below this alpha take the filled (nearest confident) subject colour. */
+const FILL_MAX_ALPHA = 0.5;
+/** Least sin^2 of the angle between subject and screen colours for solving a strand's brightness. */
+const SHADE_CONDITION = 0.1;
+/** Range of a strand's brightness relative to the subject colour nearby. */
+const SHADE_MIN = 0.7;
+const SHADE_MAX = 1.5;
+/**
+ * The subject colour's key deficit (others over screen channel) relative to the plate's key at which
+ * the brightness solve counts fully: for near-neutral colours (white, grey) the colour difference
+ * already measures alpha well, and brightness and alpha trade off too freely against a hue drift.
+ */
+const SHADE_KEY_SCALE = 0.8;
 /** The brightest channel (0-255) assumed for a translucent foreground no subject colour explains. */
 const GLASS_CEILING = 232;
 
@@ -114,7 +143,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       const plateKey = bg[q + key]! - (b0 > b1 ? b0 : b1);
       const c0 = data[p + i0]!;
       const c1 = data[p + i1]!;
-      const raw = plateKey > MIN_PLATE_KEY ? 1 - (data[p + key]! - (c0 > c1 ? c0 : c1)) / plateKey : OPAQUE_RAW;
+      const raw = plateKey > MIN_PLATE_KEY ? 1 - (data[p + key]! - (c0 > c1 ? c0 : c1)) / plateKey : NO_SCREEN_RAW;
       rawAlpha[i] = raw;
       const a = clipAlpha(raw, clipBlack, clipWhite);
       alpha[i] = a;
@@ -122,7 +151,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
         if (a > 0) rowHasEdge[y] = 1;
         if (raw < SOLID_RAW) continue;
       }
-      if (raw < OPAQUE_RAW) rowHasEdge[y] = 1;
+      if (raw < REFINE_RAW) rowHasEdge[y] = 1;
       const limit = c0 > c1 ? c0 : c1;
       const ck = data[p + key]!;
       const fk = ck > limit ? ck - (ck - limit) * spill : ck;
@@ -145,6 +174,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
     }
   }
   spread(fgMap, Math.max(2, Math.round(Math.max(width, height) / 60 / fgCell)));
+  const far = fillForeground(fgMap, FILL_FULL);
 
   // Pass 2: semi-transparent pixels. Where the nearby subject's colour explains the pixel as a mix
   // of it and the screen, solve alpha on that line; then take the screen's share out of the colour.
@@ -156,9 +186,11 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       let a = alpha[i]!;
-      if (a <= 0 || rawAlpha[i]! >= OPAQUE_RAW) continue;
+      if (a <= 0 || rawAlpha[i]! >= REFINE_RAW) continue;
       const p = 4 * i;
       const solid = solidShare(fgMap, x, y);
+      // Past OPAQUE_RAW only loose pixels (dense strands) are refined, not the body's own edge.
+      if (rawAlpha[i]! >= OPAQUE_RAW && solid >= SOLID_NEARBY) continue;
       // Deep inside the subject nothing is refined; and a greenish colour there that is still far
       // from the screen (where teal meets olive, say) is cloth, not a hole.
       if (solid > INTERIOR_SHARE && (a >= 1 || rawAlpha[i]! >= INTERIOR_RAW)) {
@@ -177,8 +209,14 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       const cb = data[p + 2]!;
       let trust = 0;
       let ap = a;
-      const share = sampleForeground(fgMap, x, y, fgColour);
+      let share = sampleForeground(fgMap, x, y, fgColour);
+      if (share <= 0.01 && a < FILL_MAX_ALPHA) {
+        // A faint pixel far from the hair mass (a loose strand): the nearest confident subject colour.
+        sampleFill(fgMap, far, x, y, fgColour);
+        share = 0.02;
+      }
       if (share > 0.01) {
+        shadeForeground(fgColour, data, p, here, key, i0, i1);
         const dr = fgColour[0]! - br;
         const dg = fgColour[1]! - bgG;
         const db = fgColour[2]! - bb;
@@ -228,7 +266,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       fb = fb < 0 ? 0 : fb > 255 ? 255 : fb;
       // The fainter the pixel, the noisier its un-mixed colour: lean on the nearby subject's
       // colour where it explains the pixel (a strand takes the colour of the hair it leaves).
-      const lean = trust * rest;
+      const lean = trust * Math.sqrt(rest);
       if (lean > 0) {
         fr += (fgColour[0]! - fr) * lean;
         fg += (fgColour[1]! - fg) * lean;
@@ -248,6 +286,52 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
     }
   }
   return out;
+}
+
+/**
+ * Scales the subject colour in `fg` to the brightness that best explains the pixel as a mix of it
+ * and the plate: solves C - B = u H - a B for u = a L and a, and keeps L in a plausible range. A
+ * strand lit brighter or darker than the hair it leaves then un-mixes to its own colour instead of
+ * leaving screen colour behind (auburn going olive).
+ */
+function shadeForeground(
+  fg: Float32Array,
+  data: Uint8ClampedArray,
+  p: number,
+  plate: Float32Array,
+  key: number,
+  i0: number,
+  i1: number,
+): void {
+  const pk = plate[key]! - Math.max(plate[i0]!, plate[i1]!);
+  if (pk <= 1) return;
+  let weight = (Math.max(fg[i0]!, fg[i1]!) - fg[key]!) / (pk * SHADE_KEY_SCALE);
+  if (weight <= 0) return;
+  if (weight > 1) weight = 1;
+  const hr = fg[0]!;
+  const hg = fg[1]!;
+  const hb = fg[2]!;
+  const br = plate[0]!;
+  const bg = plate[1]!;
+  const bb = plate[2]!;
+  const hh = hr * hr + hg * hg + hb * hb;
+  const pp = br * br + bg * bg + bb * bb;
+  const hp = hr * br + hg * bg + hb * bb;
+  const det = hh * pp - hp * hp;
+  if (!(det > SHADE_CONDITION * hh * pp)) return;
+  const er = data[p]! - br;
+  const eg = data[p + 1]! - bg;
+  const eb = data[p + 2]! - bb;
+  const he = hr * er + hg * eg + hb * eb;
+  const pe = br * er + bg * eg + bb * eb;
+  const a = (hp * he - hh * pe) / det;
+  if (a <= 0.02) return;
+  let lum = (pp * he - hp * pe) / det / a;
+  lum = lum < SHADE_MIN ? SHADE_MIN : lum > SHADE_MAX ? SHADE_MAX : lum;
+  lum = 1 + (lum - 1) * weight;
+  fg[0] = Math.min(255, hr * lum);
+  fg[1] = Math.min(255, hg * lum);
+  fg[2] = Math.min(255, hb * lum);
 }
 
 /**

@@ -101,3 +101,94 @@ export function sampleForeground(map: ForegroundMap, x: number, y: number, out: 
   out[2] = map.rgb[3 * c + 2]!;
   return w;
 }
+
+/**
+ * Push-pull fill: every cell gets the colour of the nearest subject-colour evidence, however far
+ * (a strand that leaves the hair by a hand's width still takes the hair's colour). Pyramid of
+ * 2x2 sums of confidence-weighted colour, then pulled back down where a cell's confidence is short.
+ */
+export function fillForeground(map: ForegroundMap, full: number): Float32Array {
+  let cols = map.cols;
+  let rows = map.rows;
+  // Level 0: premultiplied colour and confidence (weight over `full`, capped at 1).
+  let w = new Float32Array(cols * rows);
+  let c = new Float32Array(cols * rows * 3);
+  for (let i = 0; i < cols * rows; i++) {
+    const v = map.weight[i]! / full;
+    const k = v > 1 ? 1 : v;
+    w[i] = k;
+    c[3 * i] = k * map.rgb[3 * i]!;
+    c[3 * i + 1] = k * map.rgb[3 * i + 1]!;
+    c[3 * i + 2] = k * map.rgb[3 * i + 2]!;
+  }
+  const levels: { w: Float32Array; c: Float32Array; cols: number; rows: number }[] = [{ w, c, cols, rows }];
+  while (cols > 1 || rows > 1) {
+    const nc = (cols + 1) >> 1;
+    const nr = (rows + 1) >> 1;
+    const nw = new Float32Array(nc * nr);
+    const ncol = new Float32Array(nc * nr * 3);
+    for (let y = 0; y < rows; y++) {
+      const dy = (y >> 1) * nc;
+      for (let x = 0; x < cols; x++) {
+        const s = y * cols + x;
+        const d = dy + (x >> 1);
+        nw[d]! += w[s]!;
+        ncol[3 * d]! += c[3 * s]!;
+        ncol[3 * d + 1]! += c[3 * s + 1]!;
+        ncol[3 * d + 2]! += c[3 * s + 2]!;
+      }
+    }
+    // Confidence saturates at 1: one sure cell of four is enough to speak for the coarser cell.
+    for (let d = 0; d < nc * nr; d++) {
+      const v = nw[d]!;
+      if (v > 1) {
+        const s = 1 / v;
+        nw[d] = 1;
+        ncol[3 * d]! *= s;
+        ncol[3 * d + 1]! *= s;
+        ncol[3 * d + 2]! *= s;
+      }
+    }
+    cols = nc;
+    rows = nr;
+    w = nw;
+    c = ncol;
+    levels.push({ w, c, cols, rows });
+  }
+  for (let l = levels.length - 2; l >= 0; l--) {
+    const fine = levels[l]!;
+    const coarse = levels[l + 1]!;
+    for (let y = 0; y < fine.rows; y++) {
+      const cy = (y >> 1) * coarse.cols;
+      for (let x = 0; x < fine.cols; x++) {
+        const s = y * fine.cols + x;
+        const missing = 1 - fine.w[s]!;
+        if (missing <= 0) continue;
+        const d = cy + (x >> 1);
+        const cw = coarse.w[d]!;
+        fine.w[s]! += missing * cw;
+        fine.c[3 * s]! += missing * coarse.c[3 * d]!;
+        fine.c[3 * s + 1]! += missing * coarse.c[3 * d + 1]!;
+        fine.c[3 * s + 2]! += missing * coarse.c[3 * d + 2]!;
+      }
+    }
+  }
+  const top = levels[0]!;
+  const out = new Float32Array(top.cols * top.rows * 3);
+  for (let i = 0; i < top.cols * top.rows; i++) {
+    const v = top.w[i]!;
+    if (v <= 0) continue;
+    out[3 * i] = top.c[3 * i]! / v;
+    out[3 * i + 1] = top.c[3 * i + 1]! / v;
+    out[3 * i + 2] = top.c[3 * i + 2]! / v;
+  }
+  return out;
+}
+
+/** The filled subject colour (from `fillForeground`) at pixel (x, y) into out[0..2], nearest cell. */
+export function sampleFill(map: ForegroundMap, fill: Float32Array, x: number, y: number, out: Float32Array): void {
+  const c = 3 * (Math.floor(y / map.cell) * map.cols + Math.floor(x / map.cell));
+  out[0] = fill[c]!;
+  out[1] = fill[c + 1]!;
+  out[2] = fill[c + 2]!;
+}
