@@ -1,4 +1,4 @@
-/** The notification shapes the front-end subscribes to (DESIGN.md); extend only additively. */
+/** The notification shapes the workshop front-end subscribes to (README: "What the front-end relies on"); extend only additively. */
 export interface PhotoProcessed {
   level: "info";
   type: "photoProcessed";

@@ -26,7 +26,7 @@ function row(name: string, s: KeyScore): string {
   return `  ${name.padEnd(22)} ${s.alphaError.toFixed(2).padStart(7)} ${s.compositeRmse.toFixed(2).padStart(9)} ${s.edgeRmse.toFixed(2).padStart(9)}`;
 }
 
-describe("keying quality against ground truth (DESIGN.md: Quality of the key)", function () {
+describe("keying quality against ground truth", function () {
   this.timeout(60_000);
   let tuning: SetScores;
   let heldOut: SetScores;

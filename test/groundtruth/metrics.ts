@@ -1,6 +1,6 @@
 import type { Rgba } from "../../pipeline/rgba";
 
-/** The three figures of DESIGN.md "Quality of the key". */
+/** The three keying figures (README: "Keying quality"): alpha error, composite RMSE and edge RMSE. */
 export interface KeyScore {
   /** Mean |alpha_out - alpha_true|, percentage points. */
   alphaError: number;
