@@ -11,6 +11,7 @@ import { readSettings } from "./infra/config";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
 import { builtNativeVersion, LAYER_DIR, lockedNativeVersion, NATIVE_PACKAGE } from "./infra/layer";
 import { DEFAULT_KEY_OPTIONS } from "./pipeline/chromakey";
+import { THEMES } from "./pipeline/themes";
 import {
   browserIotPolicy,
   cognitoUnauthAssumeRolePolicy,
@@ -32,7 +33,7 @@ if (builtNativeVersion(root) !== lockedNativeVersion(root)) {
 }
 
 const config = new pulumi.Config();
-const settings = readSettings((key) => config.get(key), Object.keys(DEFAULT_KEY_OPTIONS));
+const settings = readSettings((key) => config.get(key), Object.keys(DEFAULT_KEY_OPTIONS), THEMES);
 const prefix = `${pulumi.getProject()}-${pulumi.getStack()}`.replace(/[^A-Za-z0-9_-]/g, "-");
 
 // --- Where we deploy ----------------------------------------------------------------------------

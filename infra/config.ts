@@ -42,7 +42,11 @@ export type ConfigSource = (key: string) => string | undefined;
  * @param keyingOptionNames the chromakey options the pipeline knows (keys of DEFAULT_KEY_OPTIONS),
  * so a typo fails the preview instead of being ignored by every photo.
  */
-export function readSettings(get: ConfigSource, keyingOptionNames: readonly string[] = []): StackSettings {
+export function readSettings(
+  get: ConfigSource,
+  keyingOptionNames: readonly string[] = [],
+  themeNames: readonly string[] = [],
+): StackSettings {
   const int = (key: string, fallback: number, min: number, max: number): number => {
     const raw = get(key);
     if (raw === undefined || raw === "") return fallback;
@@ -64,6 +68,10 @@ export function readSettings(get: ConfigSource, keyingOptionNames: readonly stri
   }
 
   const theme = text("theme");
+  // Otherwise every photo would fail at the composite stage with the same mistake.
+  if (theme !== undefined && theme !== "auto" && themeNames.length > 0 && !themeNames.includes(theme)) {
+    throw new Error(`theme-park-photos:theme must be auto or one of ${themeNames.join(", ")}, got "${theme}"`);
+  }
   return {
     topic,
     allowedOrigins: parseOrigins(get("allowedOrigins")),

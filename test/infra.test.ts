@@ -686,5 +686,9 @@ describe("stack settings", () => {
     expect(() => readSettings((key) => ({ keyingOptions: '{"spill":1}' })[key], ["spillSuppression"])).to.throw(
       "unknown option(s) spill",
     );
+    expect(() => readSettings((key) => ({ theme: "moon" })[key], [], ["castle", "tropical"])).to.throw(
+      'theme-park-photos:theme must be auto or one of castle, tropical, got "moon"',
+    );
+    expect(readSettings((key) => ({ theme: "castle" })[key], [], ["castle"]).theme).to.equal("castle");
   });
 });
