@@ -28,7 +28,7 @@ const root = process.cwd();
 checkBuildOutputs(root);
 if (builtNativeVersion(root) !== lockedNativeVersion(root)) {
   throw new Error(
-    `The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` (or \`npx tsx infra/layer.ts\`) first`,
+    `The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` first`,
   );
 }
 

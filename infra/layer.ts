@@ -1,7 +1,7 @@
 // The Lambda layer that carries @napi-rs/canvas's native binary. The binary ships as an optional,
 // platform-specific npm package, which Pulumi never puts in a function zip; installing it for
 // Linux x64 explicitly makes the deployed code the same whatever OS runs `pulumi up`.
-// Run before `pulumi up`: `npx tsx infra/layer.ts` (or `npm run build:layer`).
+// Run before `pulumi up`: `npm run build:layer`.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
