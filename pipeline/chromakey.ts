@@ -89,6 +89,10 @@ const SHADE_MAX = 1.5;
  * already measures alpha well, and brightness and alpha trade off too freely against a hue drift.
  */
 const SHADE_KEY_SCALE = 0.8;
+/** Most spill (share of the subject colour times the plate over its peak) solved for in a semi-transparent pixel. */
+const SPILL_MAX = 0.6;
+/** Least sin^2 of the angle between the subject-screen line and the spill direction for solving spill. */
+const SPILL_CONDITION = 0.05;
 /** The brightest channel (0-255) assumed for a translucent foreground no subject colour explains. */
 const GLASS_CEILING = 232;
 
@@ -226,10 +230,36 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
           const eg = cg - bgG;
           const eb = cb - bb;
           ap = (er * dr + eg * dg + eb * db) / d2;
+          // Spill: screen light reflected by the subject's colour (H times the plate, over the
+          // plate's peak). Solve C - B = a (H - B) + v S with v the spill's share (0..SPILL_MAX a).
+          const peak = br > bgG ? (br > bb ? br : bb) : bgG > bb ? bgG : bb;
+          const sr = (fgColour[0]! * br) / peak;
+          const sg = (fgColour[1]! * bgG) / peak;
+          const sb = (fgColour[2]! * bb) / peak;
+          const ss = sr * sr + sg * sg + sb * sb;
+          const ds = dr * sr + dg * sg + db * sb;
+          const det = d2 * ss - ds * ds;
+          let v = 0;
+          if (det > SPILL_CONDITION * d2 * ss) {
+            const de = er * dr + eg * dg + eb * db;
+            const se = er * sr + eg * sg + eb * sb;
+            const a2 = (ss * de - ds * se) / det;
+            v = (d2 * se - ds * de) / det;
+            if (v > 0) {
+              if (v > SPILL_MAX * a2) {
+                // Spill capped: a on the line H + SPILL_MAX S.
+                const tr = dr + SPILL_MAX * sr;
+                const tg = dg + SPILL_MAX * sg;
+                const tb = db + SPILL_MAX * sb;
+                ap = (er * tr + eg * tg + eb * tb) / (tr * tr + tg * tg + tb * tb);
+                v = SPILL_MAX * (ap < 0 ? 0 : ap > 1 ? 1 : ap);
+              } else ap = a2;
+            } else v = 0;
+          }
           ap = ap < 0 ? 0 : ap > 1 ? 1 : ap;
-          const rr = er - ap * dr;
-          const rg = eg - ap * dg;
-          const rb = eb - ap * db;
+          const rr = er - ap * dr - v * sr;
+          const rg = eg - ap * dg - v * sg;
+          const rb = eb - ap * db - v * sb;
           const residual = Math.sqrt(rr * rr + rg * rg + rb * rb);
           trust = 1 - residual / (RESIDUAL_SCALE + 0.25 * Math.sqrt(er * er + eg * eg + eb * eb));
           trust = trust < 0 ? 0 : trust;
