@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { chromakey, composite, notify, presign } from "../pipeline/handlers";
+import { loadConfig } from "../pipeline/config";
 import { decodeEventKey } from "../pipeline/keys";
 import { startMqttBroker } from "./mqtt-broker";
 import { toLambdaS3Event } from "./s3-event";
@@ -143,6 +144,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       const value = process.env[name];
       if (value !== undefined && value.trim() !== "") env[name] = value;
     }
+    // A bad THEME or CHROMAKEY_OPTIONS would fail every photo: say so now, in one line.
+    loadConfig(env);
     // The handlers read process.env when called, as on Lambda; restored on stop so stacks do not leak into each other.
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);

@@ -1,4 +1,5 @@
 import type { KeyOptions } from "./chromakey";
+import { THEMES } from "./themes";
 
 /**
  * Everything a stage reads from its environment, read in one place. The same variables are set by the
@@ -37,7 +38,7 @@ export function loadConfig(env: Env = process.env): StageConfig {
     iotEndpoint: nonEmpty(env.IOT_ENDPOINT),
     topic: nonEmpty(env.NOTIFY_TOPIC) ?? "notifications",
     finalUrlBase: nonEmpty(env.FINAL_URL_BASE)?.replace(/\/+$/, ""),
-    theme: nonEmpty(env.THEME) === "auto" ? undefined : nonEmpty(env.THEME),
+    theme: parseTheme(env.THEME),
     parkName: nonEmpty(env.PARK_NAME),
     keyOptions: parseKeyOptions(env.CHROMAKEY_OPTIONS),
     uploadUrlExpiresSeconds: positiveInt(env.UPLOAD_URL_EXPIRES, "UPLOAD_URL_EXPIRES", 300),
@@ -69,6 +70,13 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${value}"`);
   return n;
+}
+
+function parseTheme(value: string | undefined): string | undefined {
+  const theme = nonEmpty(value);
+  if (theme === undefined || theme === "auto") return undefined;
+  if (!THEMES.includes(theme)) throw new Error(`THEME must be auto or one of ${THEMES.join(", ")}, got "${theme}"`);
+  return theme;
 }
 
 function parseKeyOptions(json: string | undefined): Partial<KeyOptions> {

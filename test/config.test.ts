@@ -42,6 +42,9 @@ describe("stage config from the environment", () => {
     expect(() => loadConfig({ UPLOAD_URL_EXPIRES: "soon" })).to.throw(/UPLOAD_URL_EXPIRES/);
     expect(() => loadConfig({ CHROMAKEY_OPTIONS: "{oops" })).to.throw(/CHROMAKEY_OPTIONS/);
     expect(() => loadConfig({ CHROMAKEY_OPTIONS: "[1]" })).to.throw(/CHROMAKEY_OPTIONS/);
+    expect(() => loadConfig({ THEME: "moon" })).to.throw(
+      'THEME must be auto or one of castle, rollercoaster, tropical, got "moon"',
+    );
     expect(() => requireSetting(loadConfig({}), "iotEndpoint", "IOT_ENDPOINT")).to.throw("IOT_ENDPOINT is not set");
   });
 });
