@@ -7,6 +7,7 @@ import {
   solidShare,
   spread,
 } from "./key-foreground";
+import { refineEdges } from "./key-edge";
 import { detectScreen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
 
@@ -315,6 +316,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       o[p + 3] = a * 255 + 0.5;
     }
   }
+  refineEdges(o, data, width, height, rowHasEdge);
   return out;
 }
 
