@@ -32,7 +32,8 @@ function checkImage(img: Rgba): void {
   }
 }
 
-function chunk(type: string, data: Uint8Array): Buffer {
+/** One PNG chunk: length, type, data and the CRC over type and data. */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, "latin1");
@@ -66,7 +67,12 @@ function pngBytes(img: Rgba, idat: Buffer): Buffer {
   ihdr[8] = 8; // bit depth
   ihdr[9] = COLOR_TYPE_RGBA;
   // compression, filter method and interlace stay 0
-  return Buffer.concat([PNG_SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", idat), chunk("IEND", new Uint8Array(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", idat),
+    pngChunk("IEND", new Uint8Array(0)),
+  ]);
 }
 
 /** 8-bit RGBA PNG holding exactly the given straight-alpha bytes. */
