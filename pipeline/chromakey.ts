@@ -200,7 +200,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
       // from the screen (where teal meets olive, say) is cloth, not a hole.
       if (solid > INTERIOR_SHARE && (a >= 1 || rawAlpha[i]! >= INTERIOR_RAW)) {
         if (a < 1) {
-          writeDespilled(o, p, data[p]!, data[p + 1]!, data[p + 2]!, key, i0, i1, spill);
+          writeDespilled(o, p, data[p]!, data[p + 1]!, data[p + 2]!, key, i0, i1, spill, 1);
           o[p + 3] = 255;
         }
         continue;
@@ -303,16 +303,7 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
         fg += (fgColour[1]! - fg) * lean;
         fb += (fgColour[2]! - fb) * lean;
       }
-      o[p] = fr;
-      o[p + 1] = fg;
-      o[p + 2] = fb;
-      const f0 = o[p + i0]!;
-      const f1 = o[p + i1]!;
-      const fk = o[p + key]!;
-      // Spill limit: the larger other channel for solid pixels, sliding to their mean for faint
-      // ones, whose un-mixed colour is least certain and whose leftover screen shows most (green hair).
-      const limit = (f0 > f1 ? f0 : f1) * a + 0.5 * (f0 + f1) * rest;
-      if (fk > limit) o[p + key] = fk - (fk - limit) * spill;
+      writeDespilled(o, p, fr, fg, fb, key, i0, i1, spill, a);
       o[p + 3] = a * 255 + 0.5;
     }
   }
@@ -382,7 +373,11 @@ function gamutAlpha(data: Uint8ClampedArray, p: number, plate: Float32Array): nu
   return bound;
 }
 
-/** Writes a colour with the screen channel limited to the larger of the others (by `spill`). */
+/**
+ * Writes a colour with the screen channel limited (by `spill`): to the larger other channel for solid pixels,
+ * sliding to their mean as `alpha` falls, since a faint pixel's un-mixed colour is least certain and its
+ * leftover screen shows most (green hair).
+ */
 function writeDespilled(
   o: Uint8ClampedArray,
   p: number,
@@ -393,6 +388,7 @@ function writeDespilled(
   i0: number,
   i1: number,
   spill: number,
+  alpha: number,
 ): void {
   o[p] = r;
   o[p + 1] = g;
@@ -400,7 +396,7 @@ function writeDespilled(
   const f0 = o[p + i0]!;
   const f1 = o[p + i1]!;
   const fk = o[p + key]!;
-  const limit = f0 > f1 ? f0 : f1;
+  const limit = (f0 > f1 ? f0 : f1) * alpha + 0.5 * (f0 + f1) * (1 - alpha);
   if (fk > limit) o[p + key] = fk - (fk - limit) * spill;
 }
 
