@@ -8,11 +8,10 @@ import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as zlib from "node:zlib";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import * as mqtt from "mqtt";
+import { measureFolder, writePackage, type Package } from "../infra/artifact";
 import { codePathOptions, presignCallback, stageCallbacks } from "../infra/callbacks";
 import { ensureLayer, LAYER_NODE_MODULES, nativeBinaryPath, NATIVE_PACKAGE } from "../infra/layer";
 import { startStack } from "../local/stack";
@@ -22,49 +21,6 @@ import { decodePhoto, readImageHeader } from "../pipeline/image-input";
 
 const ROOT = path.resolve(__dirname, "..");
 const SAMPLE = path.join(ROOT, "assets", "samples", "greenscreen-portrait.jpg");
-
-interface Package {
-  dir: string;
-  files: number;
-  bytes: number;
-  /** Deflate-compressed size of all files: close to the zip Pulumi uploads. */
-  zippedBytes: number;
-}
-
-/** Writes exactly what CallbackFunction zips for `callback` into a fresh temp folder. */
-async function writePackage(name: string, callback: (...args: any[]) => unknown): Promise<Package> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpp-${name}-`));
-  const serialized = await pulumi.runtime.serializeFunction(callback, {
-    exportName: "handler",
-    serialize: () => true,
-    allowSecrets: true,
-  });
-  fs.writeFileSync(path.join(dir, "__index.js"), serialized.text);
-  // CallbackFunction adds "aws-sdk" (v2, provided by old runtimes) to the exclusions itself.
-  const options = codePathOptions(ROOT);
-  options.extraExcludePackages = [...(options.extraExcludePackages ?? []), "aws-sdk"];
-  const codePaths = await pulumi.runtime.computeCodePaths(options);
-  for (const [archivePath, asset] of codePaths) {
-    const source =
-      asset instanceof pulumi.asset.FileArchive ? await asset.path : await (asset as pulumi.asset.FileAsset).path;
-    fs.cpSync(path.resolve(ROOT, source), path.join(dir, archivePath), { recursive: true, dereference: true });
-  }
-  return { dir, ...measure(dir) };
-}
-
-function measure(dir: string): { files: number; bytes: number; zippedBytes: number } {
-  let files = 0;
-  let bytes = 0;
-  let zippedBytes = 0;
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const data = fs.readFileSync(path.join(entry.parentPath, entry.name));
-    files += 1;
-    bytes += data.length;
-    zippedBytes += zlib.deflateRawSync(data, { level: 6 }).length;
-  }
-  return { files, bytes, zippedBytes };
-}
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -144,7 +100,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     layerPath = path.join(ROOT, LAYER_NODE_MODULES);
 
     for (const [name, callback] of Object.entries({ ...stageCallbacks, presign: presignCallback })) {
-      packages[name] = await writePackage(name, callback);
+      packages[name] = await writePackage(name, callback, codePathOptions(ROOT), ROOT);
     }
 
     stack = await startStack({
@@ -203,8 +159,8 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     expect([...binary.subarray(0, 4)]).to.deep.equal([0x7f, 0x45, 0x4c, 0x46]); // ELF
     expect(binary[4]).to.equal(2); // 64-bit
     expect(binary.readUInt16LE(18)).to.equal(0x3e); // e_machine: x86-64
-    const layer = measure(path.join(ROOT, "build", "layer"));
-    const zip = measure(packages.chromakey.dir);
+    const layer = measureFolder(path.join(ROOT, "build", "layer"));
+    const zip = measureFolder(packages.chromakey.dir);
     console.log(
       `      package: ${zip.files} files, ${mb(zip.bytes)} unzipped, ~${mb(zip.zippedBytes)} zipped; ` +
         `layer ${NATIVE_PACKAGE}: ${mb(layer.bytes)} unzipped, ~${mb(layer.zippedBytes)} zipped ` +

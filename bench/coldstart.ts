@@ -1,0 +1,62 @@
+/**
+ * Each function as deployed: its package's size, and how long a fresh Node process takes to `require` the handler
+ * its callback loads (what every cold start pays before the first photo), with the native layer on NODE_PATH as
+ * Lambda mounts it. `tsx bench/coldstart.ts [ROOT] [RUNS]`; ROOT (default this project) may be another checkout of
+ * the project, for a before/after comparison. Prints one JSON line per function (the fastest of RUNS fresh processes), then one for the layer.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { measureFolder, requiredHandler, writePackage } from "../infra/artifact";
+
+const REQUIRE_TIMER = `
+const start = performance.now();
+require(require("path").resolve(process.argv[1]));
+process.stdout.write(String(performance.now() - start));
+`;
+
+async function main(): Promise<void> {
+  const root = path.resolve(process.argv[2] ?? path.join(__dirname, ".."));
+  const runs = Number(process.argv[3] ?? 5);
+  process.chdir(root); // computeCodePaths reads the project's package.json from the working directory
+  const callbacks = (await import(path.join(root, "infra", "callbacks.ts"))) as {
+    stageCallbacks: Record<string, (...args: any[]) => unknown>;
+    presignCallback: (...args: any[]) => unknown;
+    codePathOptions: (root: string, name?: string) => import("@pulumi/pulumi").runtime.CodePathOptions;
+  };
+  const layer = (await import(path.join(root, "infra", "layer.ts"))) as {
+    ensureLayer(root: string): unknown;
+    LAYER_DIR: string;
+    LAYER_NODE_MODULES: string;
+  };
+  layer.ensureLayer(root);
+  const nodePath = path.join(root, layer.LAYER_NODE_MODULES);
+
+  const functions = { ...callbacks.stageCallbacks, presign: callbacks.presignCallback };
+  for (const [name, callback] of Object.entries(functions)) {
+    const pkg = await writePackage(name, callback, callbacks.codePathOptions(root, name), root);
+    try {
+      const handler = requiredHandler(pkg.dir);
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const out = execFileSync(process.execPath, ["-e", REQUIRE_TIMER, handler], {
+          cwd: pkg.dir,
+          env: { PATH: path.dirname(process.execPath), NODE_PATH: nodePath, LAMBDA_TASK_ROOT: pkg.dir },
+          encoding: "utf8",
+        });
+        times.push(Number(out));
+      }
+      times.sort((a, b) => a - b);
+      const { files, bytes, zippedBytes } = pkg;
+      console.log(JSON.stringify({ name, files, bytes, zippedBytes, requireMs: times[0] }));
+    } finally {
+      fs.rmSync(pkg.dir, { recursive: true, force: true });
+    }
+  }
+  console.log(JSON.stringify({ name: "layer", ...measureFolder(path.join(root, layer.LAYER_DIR)) }));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
