@@ -9,7 +9,7 @@ import { privateBucket, withPolicy } from "./infra/buckets";
 import { checkBuildOutputs, presignCallback, stageCallbacks } from "./infra/callbacks";
 import { readSettings } from "./infra/config";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
-import { builtNativeVersion, LAYER_DIR, lockedNativeVersion, NATIVE_PACKAGE } from "./infra/layer";
+import { checkLayer, LAYER_DIR, layerContents } from "./infra/layer";
 import { DEFAULT_KEY_OPTIONS } from "./pipeline/chromakey";
 import { THEMES } from "./pipeline/themes";
 import {
@@ -26,11 +26,7 @@ import {
 // Pulumi runs the program in the project folder; the zip and layer paths are relative to it.
 const root = process.cwd();
 checkBuildOutputs(root);
-if (builtNativeVersion(root) !== lockedNativeVersion(root)) {
-  throw new Error(
-    `The native layer (${LAYER_DIR}) does not hold ${NATIVE_PACKAGE}@${lockedNativeVersion(root)}: run \`npm run build:layer\` first`,
-  );
-}
+checkLayer(root);
 
 const config = new pulumi.Config();
 const settings = readSettings((key) => config.get(key), Object.keys(DEFAULT_KEY_OPTIONS), THEMES);
@@ -96,10 +92,10 @@ const finalLocked = withPolicy(
   pulumi.all([final.bucket.arn, cdn.arn]).apply(([b, d]) => finalBucketPolicy(b, d)),
 );
 
-// --- The native-code layer: @napi-rs/canvas's Linux binary --------------------------------------
-const canvasLayer = new aws.lambda.LayerVersion("canvas-native", {
-  layerName: `${prefix}-canvas-linux-x64`,
-  description: `${NATIVE_PACKAGE}@${lockedNativeVersion(root)}`,
+// --- The native-code layer: sharp's and @napi-rs/canvas's Linux binaries ------------------------
+const nativeLayer = new aws.lambda.LayerVersion("native", {
+  layerName: `${prefix}-native-linux-x64`,
+  description: layerContents(root),
   code: new pulumi.asset.FileArchive(LAYER_DIR),
   compatibleRuntimes: [RUNTIME],
   compatibleArchitectures: [ARCHITECTURE],
@@ -113,7 +109,7 @@ const chromakey = stageFunction("chromakey", {
   description: "Upload -> Processing: keys out the green screen",
   ...settings.chromakey,
   root,
-  layer: canvasLayer,
+  layer: nativeLayer,
   after: [uploadLocked.settled],
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
@@ -132,7 +128,7 @@ const composite = stageFunction("composite", {
   description: "Processing -> Final: puts the guest into a theme-park scene",
   ...settings.composite,
   root,
-  layer: canvasLayer,
+  layer: nativeLayer,
   after: [processingLocked.settled],
   environment: {
     PROCESSING_BUCKET: processing.bucket.bucket,

@@ -52,21 +52,25 @@ export const HANDLER_FILES = ["chromakey", "composite", "notify", "presign"].map
 );
 
 /**
- * The platform packages of @napi-rs/canvas. Pulumi already skips optional dependencies, so this
- * only guards against one arriving through another route: the deployer's binary (say darwin-arm64)
- * must never shadow the Linux one the layer provides.
+ * The platform packages of sharp and @napi-rs/canvas. Pulumi already skips optional dependencies, so this only
+ * guards against one arriving through another route: the deployer's binary (say darwin-arm64) must never shadow
+ * the Linux one the layer provides.
  */
-export function canvasPlatformPackages(root: string): string[] {
-  const manifest = path.join(root, "node_modules", "@napi-rs", "canvas", "package.json");
-  const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { optionalDependencies?: Record<string, string> };
-  return Object.keys(pkg.optionalDependencies ?? {}).filter((name) => name.startsWith("@napi-rs/canvas-"));
+export function nativePlatformPackages(root: string): string[] {
+  return ["@napi-rs/canvas", "sharp"].flatMap((name) => {
+    const manifest = path.join(root, "node_modules", name, "package.json");
+    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { optionalDependencies?: Record<string, string> };
+    return Object.keys(pkg.optionalDependencies ?? {}).filter(
+      (dep) => dep.startsWith("@napi-rs/canvas-") || dep.startsWith("@img/sharp-"),
+    );
+  });
 }
 
 /** A fresh object per function: CallbackFunction appends to extraExcludePackages in place. */
 export function codePathOptions(root: string): pulumi.runtime.CodePathOptions {
   return {
     extraIncludePaths: [...INCLUDED_PATHS],
-    extraExcludePackages: canvasPlatformPackages(root),
+    extraExcludePackages: nativePlatformPackages(root),
   };
 }
 

@@ -1,21 +1,70 @@
 /**
- * Uploaded photo bytes -> upright RGBA at working size. The header is checked before the
- * decoder sees the bytes, so a decompression bomb costs a few bytes of reading, not gigabytes.
+ * Uploaded photo bytes -> upright sRGB RGBA at working size, decoded by libvips (sharp).
+ *
+ * What an upload claims is read from its header before any pixel is decoded, so a decompression bomb costs a
+ * few bytes of reading, not gigabytes. libvips then decodes, turns the photo upright from its EXIF orientation,
+ * converts its colour profile (a phone's Display P3) to sRGB and scales it, in one pass that never holds more
+ * than a few rows at full size; JPEGs shrink inside the decoder when the reduction allows. Any decoder warning
+ * (a truncated file, damaged data) refuses the photo: the guest is told, rather than shown a half-grey picture.
  */
-import { createCanvas, loadImage, type Image } from "@napi-rs/canvas";
+import sharp from "sharp";
 import { PhotoError } from "./errors";
-import { DEFAULT_MAX_PIXELS, readImageHeader, type ImageHeader } from "./image-header";
 import type { Rgba } from "./rgba";
 
-export { readImageHeader, DEFAULT_MAX_PIXELS, type ImageHeader };
-
+export const DEFAULT_MAX_PIXELS = 50_000_000;
 export const DEFAULT_MAX_SIDE = 2048;
+
+// A Lambda process handles one photo at a time: caching operations would only hold memory.
+sharp.cache(false);
+
+const NOT_AN_IMAGE = "not a JPEG or PNG image";
+const CORRUPT = "image is corrupt or truncated";
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export interface ImageHeader {
+  format: "jpeg" | "png";
+  /** As stored, before the orientation is applied. */
+  width: number;
+  height: number;
+  /** EXIF orientation 1..8 (1 when absent or out of range). */
+  orientation: number;
+}
 
 export interface DecodeOptions {
   /** Refuse images whose header claims more pixels than this (default 50 MP). */
   maxPixels?: number;
   /** Scale down so the long side is at most this (default 2048). */
   maxSide?: number;
+}
+
+/** Only these two reach the decoder: libvips reads many more formats than a camera app uploads. */
+function sniffFormat(buf: Uint8Array): ImageHeader["format"] | undefined {
+  if (buf.length >= 3 && buf[0] === 0xff && buf[1] === 0xd8 && buf[2] === 0xff) return "jpeg";
+  if (buf.length >= 8 && PNG_SIGNATURE.every((byte, i) => buf[i] === byte)) return "png";
+  return undefined;
+}
+
+function asBuffer(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** Format, stored size and orientation from the header alone; refuses what is not a JPEG or PNG, or too large. */
+export async function readImageHeader(buf: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
+  if (buf.length === 0) throw new PhotoError("the file is empty");
+  const format = sniffFormat(buf);
+  if (!format) throw new PhotoError(NOT_AN_IMAGE);
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(asBuffer(buf), { limitInputPixels: false }).metadata();
+  } catch {
+    throw new PhotoError(CORRUPT);
+  }
+  const { width, height } = meta;
+  if (meta.format !== format || !width || !height) throw new PhotoError(CORRUPT);
+  if (width * height > maxPixels) throw new PhotoError(`image is too large (${width}x${height})`);
+  const orientation =
+    meta.orientation !== undefined && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
+  return { format, width, height, orientation };
 }
 
 /** Orientations 5..8 turn the picture a quarter, so width and height trade places. */
@@ -35,30 +84,38 @@ export async function decodePhoto(buf: Uint8Array, opts: DecodeOptions = {}): Pr
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = opts.maxSide ?? DEFAULT_MAX_SIDE;
   if (!(maxSide >= 1) || !(maxPixels >= 1)) throw new RangeError("maxSide and maxPixels must be at least 1");
-  const header = readImageHeader(buf, maxPixels);
-
-  let image: Image;
-  try {
-    image = await loadImage(Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength));
-  } catch {
-    throw new PhotoError("image is corrupt or truncated");
-  }
-  // Skia's decoder already turns JPEGs upright from their EXIF orientation (the tests pin
-  // all eight cases), so the pixels are only scaled here; turning them again would be wrong.
+  const header = await readImageHeader(buf, maxPixels);
   const upright = uprightSize(header);
-  if (image.width !== upright.width || image.height !== upright.height) {
+  const size = workingSize(upright.width, upright.height, maxSide);
+
+  let image = sharp(asBuffer(buf), {
+    limitInputPixels: maxPixels, // the header was checked; this holds the decoder to it as well
+    failOn: "warning",
+    autoOrient: true,
+    sequentialRead: true,
+  });
+  if (size.width !== upright.width || size.height !== upright.height) {
+    image = image.resize(size.width, size.height, { fit: "fill" });
+  }
+  let decoded: { data: Buffer; info: sharp.OutputInfo };
+  try {
+    decoded = await image
+      .toColourspace("srgb")
+      .ensureAlpha()
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+  } catch {
+    throw new PhotoError(CORRUPT);
+  }
+  const { data, info } = decoded;
+  if (info.width !== size.width || info.height !== size.height || info.channels !== 4) {
     throw new Error(
-      `decoder gave ${image.width}x${image.height}, header says ${upright.width}x${upright.height} (orientation ${header.orientation})`,
+      `decoder gave ${info.width}x${info.height}x${info.channels}, expected ${size.width}x${size.height}x4 (orientation ${header.orientation})`,
     );
   }
-
-  // One full-size copy (the decoded Image) and one at working size: scale in a single draw.
-  const size = workingSize(upright.width, upright.height, maxSide);
-  const canvas = createCanvas(size.width, size.height);
-  const ctx = canvas.getContext("2d");
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(image, 0, 0, size.width, size.height);
-  const pixels = ctx.getImageData(0, 0, size.width, size.height);
-  return { width: size.width, height: size.height, data: pixels.data };
+  return {
+    width: info.width,
+    height: info.height,
+    data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+  };
 }

@@ -13,7 +13,7 @@ import { expect } from "chai";
 import * as mqtt from "mqtt";
 import { measureFolder, writePackage, type Package } from "../infra/artifact";
 import { codePathOptions, presignCallback, stageCallbacks } from "../infra/callbacks";
-import { ensureLayer, LAYER_NODE_MODULES, nativeBinaryPath, NATIVE_PACKAGE } from "../infra/layer";
+import { ensureLayer, LAYER_NODE_MODULES, layerContents, nativeBinaryPaths } from "../infra/layer";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
 import type { Stack } from "../local/stack";
@@ -146,6 +146,8 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
       }
       const scoped = fs.readdirSync(path.join(pkg.dir, "node_modules", "@napi-rs"));
       expect(scoped, "only the JS part of @napi-rs/canvas").to.deep.equal(["canvas"]);
+      const img = fs.readdirSync(path.join(pkg.dir, "node_modules", "@img"));
+      expect(img, "no platform package of sharp").to.deep.equal(["colour"]);
       expect(has("node_modules/@pulumi")).to.equal(false);
       expect(
         has("node_modules/typescript") || has("node_modules/mocha") || has("node_modules/tsx"),
@@ -154,16 +156,18 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     }
   });
 
-  it("has the Linux x86-64 binary in the layer, where Lambda's NODE_PATH finds it", () => {
-    const binary = fs.readFileSync(nativeBinaryPath(ROOT));
-    expect([...binary.subarray(0, 4)]).to.deep.equal([0x7f, 0x45, 0x4c, 0x46]); // ELF
-    expect(binary[4]).to.equal(2); // 64-bit
-    expect(binary.readUInt16LE(18)).to.equal(0x3e); // e_machine: x86-64
+  it("has the Linux x86-64 binaries in the layer, where Lambda's NODE_PATH finds it", () => {
+    for (const file of nativeBinaryPaths(ROOT)) {
+      const binary = fs.readFileSync(file);
+      expect([...binary.subarray(0, 4)], file).to.deep.equal([0x7f, 0x45, 0x4c, 0x46]); // ELF
+      expect(binary[4], file).to.equal(2); // 64-bit
+      expect(binary.readUInt16LE(18), file).to.equal(0x3e); // e_machine: x86-64
+    }
     const layer = measureFolder(path.join(ROOT, "build", "layer"));
     const zip = measureFolder(packages.chromakey.dir);
     console.log(
       `      package: ${zip.files} files, ${mb(zip.bytes)} unzipped, ~${mb(zip.zippedBytes)} zipped; ` +
-        `layer ${NATIVE_PACKAGE}: ${mb(layer.bytes)} unzipped, ~${mb(layer.zippedBytes)} zipped ` +
+        `layer ${layerContents(ROOT)}: ${mb(layer.bytes)} unzipped, ~${mb(layer.zippedBytes)} zipped ` +
         `(Lambda: 50 MB zipped upload, 250 MB unzipped with layers)`,
     );
     expect(zip.zippedBytes, "direct-upload zip limit").to.be.below(50 * 1024 * 1024);
@@ -171,11 +175,11 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     expect(zip.bytes + layer.bytes, "unzipped limit").to.be.below(250 * 1024 * 1024);
   });
 
-  it("cannot draw without the layer: the package alone does not reach any canvas binary", async () => {
+  it("cannot decode without the layer: the package alone does not reach any native binary", async () => {
     const event = s3Event(stack.buckets.upload, `${randomUUID()}.jpg`, { region: env.AWS_REGION, eTag: "none" });
     const run = await invoke(packages.chromakey, event, env, undefined);
     expect(run.ok).to.equal(false);
-    expect(run.error).to.match(/Cannot find native binding/);
+    expect(run.error).to.match(/Cannot find native binding|Could not load the "sharp" module/);
   });
 
   it("runs chromakey -> composite -> notify from the packages, on a real photo, through S3 and the IoT bridge", async () => {
@@ -198,7 +202,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     expect(keyed.ok, `${keyed.error}\n${keyed.output}`).to.equal(true);
     const png = await read(stack.buckets.processing, `booth 1/${photoId}.png`);
     expect(png.contentType).to.equal("image/png");
-    expect(readImageHeader(png.bytes).format).to.equal("png");
+    expect((await readImageHeader(png.bytes)).format).to.equal("png");
     expect(png.bytes[25], "PNG colour type 6: RGBA").to.equal(6);
     const cutout = await decodePhoto(png.bytes, { maxSide: 100_000 });
     const alphas = cutout.data.filter((_, i) => i % 4 === 3);
@@ -221,7 +225,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     expect(composed.ok, `${composed.error}\n${composed.output}`).to.equal(true);
     const jpeg = await read(stack.buckets.final, uploadKey);
     expect(jpeg.contentType).to.equal("image/jpeg");
-    expect(readImageHeader(jpeg.bytes)).to.include({ format: "jpeg", width: 1080, height: 1350 });
+    expect(await readImageHeader(jpeg.bytes)).to.include({ format: "jpeg", width: 1080, height: 1350 });
 
     const client = await mqtt.connectAsync(stack.mqttWsUrl, { reconnectPeriod: 0, connectTimeout: 5000 });
     try {

@@ -117,7 +117,7 @@ describe("cli", function () {
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
     const bytes = fs.readFileSync(out);
-    expect(readImageHeader(bytes)).to.deep.equal({ format: "jpeg", width: 1080, height: 1350, orientation: 1 });
+    expect(await readImageHeader(bytes)).to.deep.equal({ format: "jpeg", width: 1080, height: 1350, orientation: 1 });
     const img = await decodePhoto(bytes);
     const centre = (700 * 1080 + 540) * 4;
     const [r0, g0, b0] = img.data.subarray(centre, centre + 3);
@@ -130,7 +130,7 @@ describe("cli", function () {
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
     const bytes = fs.readFileSync(out);
-    expect(readImageHeader(bytes)).to.include({ format: "png", width: 320, height: 400 });
+    expect(await readImageHeader(bytes)).to.include({ format: "png", width: 320, height: 400 });
     const keyed = await decodePhoto(bytes);
     expect(keyed.data[(50 * 320 + 20) * 4 + 3], "screen").to.be.below(16);
     expect(keyed.data[(300 * 320 + 160) * 4 + 3], "guest").to.be.above(240);
@@ -141,7 +141,7 @@ describe("cli", function () {
     const r = await runInProcess(["process", path.join(dir, "GUEST.JPG"), out, "--theme", "castle"]);
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
-    expect(readImageHeader(fs.readFileSync(out))).to.include({ format: "jpeg", width: 1080, height: 1350 });
+    expect(await readImageHeader(fs.readFileSync(out))).to.include({ format: "jpeg", width: 1080, height: 1350 });
   });
 
   it("bad input files: exit code 1 and one line naming the file and the reason", async () => {

@@ -231,7 +231,7 @@ describe("composite", function () {
 
   it("encodes to a 1080x1350 JPEG with no EXIF", async () => {
     const jpeg = await encodeJpeg(await composite(subject, { photoId: "p2" }));
-    expect(readImageHeader(jpeg)).to.include({ format: "jpeg", width: 1080, height: 1350 });
+    expect(await readImageHeader(jpeg)).to.include({ format: "jpeg", width: 1080, height: 1350 });
     expect(jpeg.indexOf(Buffer.from("Exif\0\0", "latin1"))).to.equal(-1);
   });
 

@@ -74,11 +74,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
 
     await chromakey(s3Event(upload, key, { eTag }));
     const png = await bytes(processing, "booth 2/ride+photo é.png");
-    expect(readImageHeader(png).format).to.equal("png");
+    expect((await readImageHeader(png)).format).to.equal("png");
 
     await composite(s3Event(processing, "booth 2/ride+photo é.png"));
     const jpeg = await bytes(final, "booth 2/ride+photo é.jpg");
-    expect(readImageHeader(jpeg)).to.include({ format: "jpeg", width: 1080, height: 1350 });
+    expect(await readImageHeader(jpeg)).to.include({ format: "jpeg", width: 1080, height: 1350 });
 
     await notify(s3Event(final, "booth 2/ride+photo é.jpg"));
     const [message] = await waitForMessages(1);

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import sharp from "sharp";
 import { PhotoError } from "../pipeline/errors";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
 import { encodeJpeg, encodePng, pngChunk } from "../pipeline/image-output";
@@ -164,31 +165,36 @@ describe("image input", () => {
 
   describe("readImageHeader", () => {
     it("reads JPEG and PNG sizes from their headers", async () => {
-      expect(readImageHeader(patternJpeg)).to.deep.equal({ format: "jpeg", width: 48, height: 32, orientation: 1 });
+      expect(await readImageHeader(patternJpeg)).to.deep.equal({
+        format: "jpeg",
+        width: 48,
+        height: 32,
+        orientation: 1,
+      });
       const png = await encodePng(quadrants(30, 20));
-      expect(readImageHeader(png)).to.deep.equal({ format: "png", width: 30, height: 20, orientation: 1 });
+      expect(await readImageHeader(png)).to.deep.equal({ format: "png", width: 30, height: 20, orientation: 1 });
     });
 
-    it("reads the EXIF orientation in both byte orders, before or after JFIF", () => {
+    it("reads the EXIF orientation in both byte orders, before or after JFIF", async () => {
       for (let o = 1; o <= 8; o++) {
-        expect(readImageHeader(withExif(patternJpeg, o, true)).orientation).to.equal(o);
-        expect(readImageHeader(withExif(patternJpeg, o, false, true)).orientation).to.equal(o);
+        expect((await readImageHeader(withExif(patternJpeg, o, true))).orientation).to.equal(o);
+        expect((await readImageHeader(withExif(patternJpeg, o, false, true))).orientation).to.equal(o);
       }
     });
 
-    it("treats damaged or out-of-range orientation metadata as upright", () => {
-      expect(readImageHeader(withExif(patternJpeg, 9, true)).orientation).to.equal(1);
+    it("treats damaged or out-of-range orientation metadata as upright", async () => {
+      expect((await readImageHeader(withExif(patternJpeg, 9, true))).orientation).to.equal(1);
       const broken = withExif(patternJpeg, 6, true);
       broken[2 + 4 + 6 + 4] = 0xff; // IFD0 offset now points outside the segment
-      expect(readImageHeader(broken).orientation).to.equal(1);
+      expect((await readImageHeader(broken)).orientation).to.equal(1);
     });
 
-    it("reads progressive and greyscale JPEGs", () => {
-      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "progressive.jpg")))).to.include({
+    it("reads progressive and greyscale JPEGs", async () => {
+      expect(await readImageHeader(fs.readFileSync(path.join(FIXTURES, "progressive.jpg")))).to.include({
         width: 64,
         height: 48,
       });
-      expect(readImageHeader(fs.readFileSync(path.join(FIXTURES, "greyscale.jpg")))).to.include({
+      expect(await readImageHeader(fs.readFileSync(path.join(FIXTURES, "greyscale.jpg")))).to.include({
         width: 64,
         height: 48,
       });
@@ -267,6 +273,34 @@ describe("image input", () => {
       expectUprightQuadrants(img, 12);
     });
 
+    it("converts a Display P3 photo to sRGB: it comes out as its sRGB twin", async () => {
+      // Saturated primaries, where P3 and sRGB numbers differ most, and a skin tone.
+      const colours: Rgb[] = [
+        [0, 255, 0],
+        [255, 0, 0],
+        [32, 192, 64],
+        [224, 172, 140],
+      ];
+      const img = createRgba(64, 16);
+      for (let i = 0; i < img.data.length / 4; i++) img.data.set([...colours[Math.floor((i % 64) / 16)], 255], i * 4);
+      const raw = { raw: { width: 64, height: 16, channels: 4 as const } };
+      const twin = await sharp(Buffer.from(img.data), raw).jpeg({ quality: 95 }).toBuffer();
+      const p3 = await sharp(Buffer.from(img.data), raw).withIccProfile("p3").jpeg({ quality: 95 }).toBuffer();
+      // The P3 file stores other numbers: sRGB's pure green is (117, 251, 76) in Display P3, its red (234, 51, 35).
+      const stored = await sharp(p3).keepIccProfile().raw().toBuffer();
+      expect([...stored.subarray(8 * 3, 8 * 3 + 3)].map((v, k) => Math.abs(v - [117, 251, 76][k]))).to.satisfy(
+        (d: number[]) => d.every((v) => v <= 4),
+      );
+      expect([...stored.subarray(24 * 3, 24 * 3 + 3)].map((v, k) => Math.abs(v - [234, 51, 35][k]))).to.satisfy(
+        (d: number[]) => d.every((v) => v <= 4),
+      );
+      const [fromP3, fromTwin] = [await decodePhoto(p3), await decodePhoto(twin)];
+      for (const [index, colour] of colours.entries()) {
+        expectColour(fromP3, index * 16 + 8, 8, colour, 4, "P3");
+        expectColour(fromP3, index * 16 + 8, 8, pixel(fromTwin, index * 16 + 8, 8).slice(0, 3) as Rgb, 3, "twin");
+      }
+    });
+
     it("never enlarges a small photo", async () => {
       const img = await decodePhoto(patternJpeg);
       expect([img.width, img.height]).to.deep.equal([48, 32]);
@@ -299,12 +333,20 @@ describe("image input", () => {
 
     it("refuses truncated PNGs and PNGs whose data fails its checksum", async () => {
       const png = await encodePng(quadrants(64, 64));
-      for (const cut of [8, 20, Math.floor(png.length * 0.6), png.length - 4]) {
+      // Cuts that lose image data: the last IDAT chunk (with its CRC) ends where the 12-byte IEND begins.
+      for (const cut of [8, 20, Math.floor(png.length * 0.6), png.length - 14]) {
         await expectPhotoError(() => decodePhoto(png.subarray(0, cut)), /^image is corrupt or truncated$/);
       }
       const damaged = Buffer.from(png);
       damaged[png.indexOf("IDAT") + 10] ^= 0x55;
       await expectPhotoError(() => decodePhoto(damaged), /^image is corrupt or truncated$/);
+    });
+
+    it("decodes a PNG cut only in its end marker, as browsers do: every pixel is there", async () => {
+      const img = quadrants(64, 64);
+      const png = await encodePng(img);
+      const back = await decodePhoto(png.subarray(0, png.length - 4));
+      expect(Buffer.from(back.data)).to.deep.equal(Buffer.from(img.data));
     });
 
     it("refuses a decompression bomb from its header, without allocating the pixels", async () => {
@@ -323,16 +365,19 @@ describe("image input", () => {
       expect(pngBomb.length).to.be.below(5000);
       const before = process.memoryUsage().rss;
       for (const bomb of [jpegBomb, pngBomb]) {
-        await expectPhotoError(() => readImageHeader(bomb), /^image is too large \(60000x60000\)$/);
+        await expectPhotoError(async () => readImageHeader(bomb), /^image is too large \(60000x60000\)$/);
         await expectPhotoError(() => decodePhoto(bomb), /^image is too large \(60000x60000\)$/);
       }
       // 60000x60000 RGBA would be 14 GB; refusing from the header costs next to nothing
       expect(process.memoryUsage().rss - before).to.be.below(64 * 1024 * 1024);
     });
 
-    it("honours a lower maxPixels, and a side longer than the decoder allows", async () => {
+    it("honours a lower maxPixels", async () => {
       await expectPhotoError(() => decodePhoto(patternJpeg, { maxPixels: 1000 }), /^image is too large \(48x32\)$/);
-      await expectPhotoError(() => readImageHeader(patchJpegSize(patternJpeg, 40000, 10)), /too large \(40000x10\)/);
+      await expectPhotoError(
+        async () => readImageHeader(patchJpegSize(patternJpeg, 40000, 10), 100_000),
+        /too large \(40000x10\)/,
+      );
     });
   });
 });
@@ -372,7 +417,7 @@ describe("image output", () => {
     }
     const png = await encodePng(img);
     expect(Buffer.from(readOwnPng(png).data)).to.deep.equal(Buffer.from(img.data));
-    expect(readImageHeader(png)).to.deep.equal({ format: "png", width: 256, height: 3, orientation: 1 });
+    expect(await readImageHeader(png)).to.deep.equal({ format: "png", width: 256, height: 3, orientation: 1 });
     // and a standard decoder reads it: opaque pixels come back exactly
     const back = await decodePhoto(png);
     expect(pixel(back, 255, 1)).to.deep.equal(pixel(img, 255, 1));
@@ -380,7 +425,7 @@ describe("image output", () => {
 
   it("encodeJpeg writes a plain JPEG with no EXIF or XMP segment", async () => {
     const jpeg = await encodeJpeg(quadrants(40, 30));
-    expect(readImageHeader(jpeg)).to.deep.equal({ format: "jpeg", width: 40, height: 30, orientation: 1 });
+    expect(await readImageHeader(jpeg)).to.deep.equal({ format: "jpeg", width: 40, height: 30, orientation: 1 });
     for (let pos = 2; jpeg[pos + 1] !== 0xda; pos += 2 + jpeg.readUInt16BE(pos + 2)) {
       expect(jpeg[pos + 1], `marker ff${jpeg[pos + 1].toString(16)}`).not.to.equal(0xe1);
     }

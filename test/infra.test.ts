@@ -360,7 +360,7 @@ describe("Pulumi program (mocked AWS)", function () {
     });
 
     it("runs Node.js 22 on x86_64 with the native layer, the configured memory and timeouts, and its own log group", async () => {
-      const layer = one("aws:lambda/layerVersion:LayerVersion", "canvas-native");
+      const layer = one("aws:lambda/layerVersion:LayerVersion", "native");
       expect(layer.inputs.compatibleRuntimes).to.deep.equal(["nodejs22.x"]);
       expect(layer.inputs.compatibleArchitectures).to.deep.equal(["x86_64"]);
       expect(layer.props.code).to.be.instanceOf(pulumi.asset.FileArchive);

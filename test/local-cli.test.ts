@@ -100,7 +100,7 @@ describe("local stack: npm start", function () {
     expect(out).to.match(/URL\s+http:\/\/localhost:\d+\/photos\/[0-9a-f-]{36}\.jpg/);
     const file = /file\s+(\S+)/.exec(out)?.[1] as string;
     expect(existsSync(file), file).to.equal(true);
-    expect(readImageHeader(readFileSync(file))).to.include({ format: "jpeg", width: 1080, height: 1350 });
+    expect(await readImageHeader(readFileSync(file))).to.include({ format: "jpeg", width: 1080, height: 1350 });
   });
 
   it("--demo exits 1 with photoFailed for a file that is not a photo", async () => {

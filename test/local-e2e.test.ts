@@ -69,7 +69,7 @@ describe("local stack: end to end", function () {
     const res = await fetch(note.message.URL as string);
     expect(res.status).to.equal(200);
     expect(res.headers.get("content-type")).to.equal("image/jpeg");
-    const header = readImageHeader(new Uint8Array(await res.arrayBuffer()));
+    const header = await readImageHeader(new Uint8Array(await res.arrayBuffer()));
     expect(header).to.include({ format: "jpeg", width: 1080, height: 1350 });
 
     const stored = await s3.send(new GetObjectCommand({ Bucket: stack.buckets.final, Key: ticket.photoFilename }));
