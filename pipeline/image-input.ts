@@ -48,8 +48,15 @@ function asBuffer(buf: Uint8Array): Buffer {
   return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-/** Format, stored size and orientation from the header alone; refuses what is not a JPEG or PNG, or too large. */
-export async function readImageHeader(buf: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
+interface Probe {
+  header: ImageHeader;
+  /** An embedded colour profile (a phone's Display P3, a camera's Adobe RGB, or sRGB itself). */
+  hasProfile: boolean;
+  /** 8-bit sRGB channels already (else greyscale, CMYK or 16-bit, converted on decoding). */
+  isSrgb8: boolean;
+}
+
+async function probe(buf: Uint8Array, maxPixels: number): Promise<Probe> {
   if (buf.length === 0) throw new PhotoError("the file is empty");
   const format = sniffFormat(buf);
   if (!format) throw new PhotoError(NOT_AN_IMAGE);
@@ -64,7 +71,16 @@ export async function readImageHeader(buf: Uint8Array, maxPixels: number = DEFAU
   if (width * height > maxPixels) throw new PhotoError(`image is too large (${width}x${height})`);
   const orientation =
     meta.orientation !== undefined && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
-  return { format, width, height, orientation };
+  return {
+    header: { format, width, height, orientation },
+    hasProfile: meta.icc !== undefined,
+    isSrgb8: meta.space === "srgb" && meta.depth === "uchar",
+  };
+}
+
+/** Format, stored size and orientation from the header alone; refuses what is not a JPEG or PNG, or too large. */
+export async function readImageHeader(buf: Uint8Array, maxPixels: number = DEFAULT_MAX_PIXELS): Promise<ImageHeader> {
+  return (await probe(buf, maxPixels)).header;
 }
 
 /** Orientations 5..8 turn the picture a quarter, so width and height trade places. */
@@ -84,26 +100,32 @@ export async function decodePhoto(buf: Uint8Array, opts: DecodeOptions = {}): Pr
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = opts.maxSide ?? DEFAULT_MAX_SIDE;
   if (!(maxSide >= 1) || !(maxPixels >= 1)) throw new RangeError("maxSide and maxPixels must be at least 1");
-  const header = await readImageHeader(buf, maxPixels);
+  const { header, hasProfile, isSrgb8 } = await probe(buf, maxPixels);
   const upright = uprightSize(header);
   const size = workingSize(upright.width, upright.height, maxSide);
 
-  let image = sharp(asBuffer(buf), {
-    limitInputPixels: maxPixels, // the header was checked; this holds the decoder to it as well
-    failOn: "warning",
-    autoOrient: true,
-    sequentialRead: true,
-  });
-  if (size.width !== upright.width || size.height !== upright.height) {
-    image = image.resize(size.width, size.height, { fit: "fill" });
-  }
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
-    decoded = await image
-      .toColourspace("srgb")
-      .ensureAlpha()
-      .raw({ depth: "uchar" })
-      .toBuffer({ resolveWithObject: true });
+    // sharp applies an embedded profile before scaling, at full size (12 MP for a phone photo); scaling first and
+    // converting the working-size pixels in a second pass costs half as much, for the same picture (the two
+    // differ by rounding: mean 0.2 levels on a P3 phone photo).
+    let image = sharp(asBuffer(buf), {
+      limitInputPixels: maxPixels, // the header was checked; this holds the decoder to it as well
+      failOn: "warning",
+      autoOrient: true,
+      sequentialRead: true,
+      ignoreIcc: true,
+    });
+    if (size.width !== upright.width || size.height !== upright.height) {
+      image = image.resize(size.width, size.height, { fit: "fill" });
+    }
+    if (hasProfile) {
+      const scaled = await image.keepIccProfile().tiff({ compression: "none" }).toBuffer();
+      image = sharp(scaled, { limitInputPixels: false }).toColourspace("srgb");
+    } else if (!isSrgb8) {
+      image = image.toColourspace("srgb");
+    }
+    decoded = await image.ensureAlpha().raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   } catch {
     throw new PhotoError(CORRUPT);
   }

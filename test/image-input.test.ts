@@ -301,6 +301,19 @@ describe("image input", () => {
       }
     });
 
+    it("turns a Display P3 photo upright too", async () => {
+      const stored = storeForOrientation(quadrants(48, 32), 6);
+      const raw = { raw: { width: stored.width, height: stored.height, channels: 4 as const } };
+      const p3 = await sharp(Buffer.from(stored.data), raw)
+        .withIccProfile("p3")
+        .withMetadata({ orientation: 6 })
+        .jpeg({ quality: 95 })
+        .toBuffer();
+      const img = await decodePhoto(p3);
+      expect([img.width, img.height]).to.deep.equal([48, 32]);
+      expectUprightQuadrants(img, 24);
+    });
+
     it("never enlarges a small photo", async () => {
       const img = await decodePhoto(patternJpeg);
       expect([img.width, img.height]).to.deep.equal([48, 32]);
