@@ -5,7 +5,7 @@ import * as zlib from "node:zlib";
 import sharp from "sharp";
 import { PhotoError } from "../pipeline/errors";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
-import { encodeJpeg, encodePng, pngChunk } from "../pipeline/image-output";
+import { encodeJpeg, encodePng } from "../pipeline/image-output";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -86,6 +86,16 @@ function withExif(jpeg: Buffer, orientation: number, littleEndian: boolean, afte
   let at = 2;
   if (afterApp0 && jpeg[3] === 0xe0) at = 4 + jpeg.readUInt16BE(4);
   return Buffer.concat([jpeg.subarray(0, at), exifApp1(orientation, littleEndian), jpeg.subarray(at)]);
+}
+
+/** One PNG chunk: length, type, data and the CRC over type and data. */
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  out.set(data, 8);
+  out.writeUInt32BE(zlib.crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
 }
 
 /** A PNG from unfiltered scanlines (filter byte 0 added here). */
