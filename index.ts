@@ -1,7 +1,7 @@
 // theme-park-photos on AWS: three private buckets, one Lambda stage per bucket (chromakey ->
 // composite -> notify over IoT Core), a presign API for uploads, a CDN for the finished photos,
 // and browser access to the notifications topic. The stages run the same compiled handlers as
-// the local stack (pipeline/handlers -> dist/pipeline/handlers, see infra/callbacks.ts).
+// the local stack (pipeline/handlers, bundled per function into dist/functions; see infra/callbacks.ts).
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";

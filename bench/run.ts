@@ -72,6 +72,7 @@ interface Package {
   bytes: number;
   zippedBytes: number;
   requireMs?: number;
+  requireCpuMs?: number;
 }
 
 function coldStart(tree: Tree): Map<string, Package> {
@@ -173,19 +174,25 @@ async function main(): Promise<void> {
     }
 
     console.log(
-      "\n| function | package unzipped MB | zipped MB | files | handler require ms |" +
-        (baseline ? " before unzipped MB | before zipped MB | before require ms | require after / before |" : ""),
+      "\n| function | package unzipped MB | zipped MB | files | handler require ms (CPU ms) |" +
+        (baseline
+          ? " before unzipped MB | before zipped MB | before require ms (CPU ms) | require after / before (CPU) |"
+          : ""),
     );
     console.log("|---|---:|---:|---:|---:|" + (baseline ? "---:|---:|---:|---:|" : ""));
+    const requireCell = (p: Package): string =>
+      p.requireMs === undefined ? "" : `${ms(p.requireMs)} (${ms(p.requireCpuMs ?? NaN)})`;
     const packages = coldStart(current);
     const oldPackages = baseline ? coldStart(baseline) : undefined;
     for (const [name, pkg] of packages) {
-      let row = `| ${name} | ${mb(pkg.bytes)} | ${mb(pkg.zippedBytes)} | ${pkg.files} | ${pkg.requireMs === undefined ? "" : ms(pkg.requireMs)} |`;
+      let row = `| ${name} | ${mb(pkg.bytes)} | ${mb(pkg.zippedBytes)} | ${pkg.files} | ${requireCell(pkg)} |`;
       const old = oldPackages?.get(name);
       if (old) {
-        row +=
-          ` ${mb(old.bytes)} | ${mb(old.zippedBytes)} | ${old.requireMs === undefined ? "" : ms(old.requireMs)} |` +
-          ` ${pkg.requireMs !== undefined && old.requireMs !== undefined ? ratio(pkg.requireMs, old.requireMs) : ""} |`;
+        const ratios =
+          pkg.requireMs !== undefined && old.requireMs !== undefined
+            ? `${ratio(pkg.requireMs, old.requireMs)} (${ratio(pkg.requireCpuMs!, old.requireCpuMs!)})`
+            : "";
+        row += ` ${mb(old.bytes)} | ${mb(old.zippedBytes)} | ${requireCell(old)} | ${ratios} |`;
       }
       console.log(row);
     }

@@ -1,33 +1,34 @@
-// The functions Pulumi serializes into each Lambda's `__index.js`. Each one only `require`s the
-// compiled handler at run time, relative to the zip root, so the closure serializer captures no
-// local module by value (that copy would be fragile and would see the deployer's `__dirname`).
+// The functions Pulumi serializes into each Lambda's `__index.js`. Each one only `require`s its
+// function's bundle (infra/bundle.ts) at run time, relative to the zip root, so the closure serializer
+// captures no local module by value (that copy would be fragile and would see the deployer's `__dirname`).
 // The artifact test serializes these very functions, so what it runs is what gets deployed.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, S3Event } from "aws-lambda";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { bundleDir, ensureBundles, FUNCTION_NAMES, type FunctionName } from "./bundle";
 
 // The context goes along so a stage can tell the guest before its timeout (see pipeline/handlers/stage.ts).
 type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export const chromakeyCallback = async (event: S3Event, context: Context): Promise<void> => {
-  const stage = require("./dist/pipeline/handlers/chromakey") as { handler: S3Handler };
+  const stage = require("./dist/functions/chromakey") as { handler: S3Handler };
   return stage.handler(event, context);
 };
 
 export const compositeCallback = async (event: S3Event, context: Context): Promise<void> => {
-  const stage = require("./dist/pipeline/handlers/composite") as { handler: S3Handler };
+  const stage = require("./dist/functions/composite") as { handler: S3Handler };
   return stage.handler(event, context);
 };
 
 export const notifyCallback = async (event: S3Event, context: Context): Promise<void> => {
-  const stage = require("./dist/pipeline/handlers/notify") as { handler: S3Handler };
+  const stage = require("./dist/functions/notify") as { handler: S3Handler };
   return stage.handler(event, context);
 };
 
 export const presignCallback = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  const api = require("./dist/pipeline/handlers/presign") as { handler: ApiHandler };
+  const api = require("./dist/functions/presign") as { handler: ApiHandler };
   return api.handler(event);
 };
 
@@ -40,47 +41,54 @@ export const stageCallbacks = {
 export type StageName = keyof typeof stageCallbacks;
 
 /**
- * Paths (relative to the project root, Pulumi's working directory) the zip holds at the same
- * relative place: the compiled pipeline, and the assets the compositor loads (pipeline/assets.ts
- * finds `assets/` by walking up from dist/pipeline). Sample photos and the generator stay out.
+ * What each function's zip holds besides `__index.js`, relative to the project root (Pulumi's working directory)
+ * and at the same place in the zip: its bundle, and for the compositor the assets it draws with
+ * (pipeline/assets.ts finds `assets/` by walking up from the bundle). Sample photos and the generator stay out.
  */
-export const INCLUDED_PATHS = ["dist/pipeline", "assets/backgrounds", "assets/fonts", "assets/frame.png"] as const;
-
-/** The compiled handler files the callbacks above require. */
-export const HANDLER_FILES = ["chromakey", "composite", "notify", "presign"].map(
-  (name) => `dist/pipeline/handlers/${name}.js`,
-);
+export function includedPaths(name: FunctionName): string[] {
+  const assets = ["assets/backgrounds", "assets/fonts", "assets/frame.png"];
+  return [bundleDir(name).split(path.sep).join("/"), ...(name === "composite" ? assets : [])];
+}
 
 /**
- * The platform packages of sharp and @napi-rs/canvas. Pulumi already skips optional dependencies, so this only
- * guards against one arriving through another route: the deployer's binary (say darwin-arm64) must never shadow
- * the Linux one the layer provides.
+ * Every package of package.json's `dependencies`, which Pulumi would otherwise zip with their own: the bundles
+ * hold the code they run, and the native packages come from the layer. The deployer's platform packages (say
+ * sharp's darwin-arm64 build) are listed too, so they can never arrive through another route and shadow the
+ * layer's Linux ones.
  */
-export function nativePlatformPackages(root: string): string[] {
-  return ["@napi-rs/canvas", "sharp"].flatMap((name) => {
-    const manifest = path.join(root, "node_modules", name, "package.json");
-    const pkg = JSON.parse(fs.readFileSync(manifest, "utf8")) as { optionalDependencies?: Record<string, string> };
-    return Object.keys(pkg.optionalDependencies ?? {}).filter(
-      (dep) => dep.startsWith("@napi-rs/canvas-") || dep.startsWith("@img/sharp-"),
-    );
-  });
+export function unshippedPackages(root: string): string[] {
+  const manifest = (dir: string) =>
+    JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+  const dependencies = Object.keys(manifest(root).dependencies ?? {});
+  const platform = ["@napi-rs/canvas", "sharp"].flatMap((name) =>
+    Object.keys(manifest(path.join(root, "node_modules", name)).optionalDependencies ?? {}),
+  );
+  return [...dependencies, ...platform];
 }
 
-/** A fresh object per function: CallbackFunction appends to extraExcludePackages in place. */
-export function codePathOptions(root: string): pulumi.runtime.CodePathOptions {
-  return {
-    extraIncludePaths: [...INCLUDED_PATHS],
-    extraExcludePackages: nativePlatformPackages(root),
-  };
+/**
+ * A fresh object per function (CallbackFunction appends to extraExcludePackages in place). `name` is the
+ * function's resource name, one of FUNCTION_NAMES.
+ */
+export function codePathOptions(root: string, name: string): pulumi.runtime.CodePathOptions {
+  const fn = FUNCTION_NAMES.find((known) => known === name);
+  if (!fn) throw new Error(`no bundle for a function named "${name}" (known: ${FUNCTION_NAMES.join(", ")})`);
+  return { extraIncludePaths: includedPaths(fn), extraExcludePackages: unshippedPackages(root) };
 }
 
-/** One clear line instead of a stat error deep inside the closure serializer. */
+/**
+ * Before anything is deployed: bundles missing or stale (source edited since `npm run build`) are rebuilt, saying
+ * why; anything else missing stops the program with one line saying what to run.
+ */
 export function checkBuildOutputs(root: string): void {
-  const missing = HANDLER_FILES.filter((file) => !fs.existsSync(path.join(root, file)));
-  if (missing.length > 0) {
-    throw new Error(`Missing compiled handlers (${missing.join(", ")}): run \`npm run build\` first`);
-  }
-  const missingAssets = INCLUDED_PATHS.filter((p) => p.startsWith("assets/") && !fs.existsSync(path.join(root, p)));
+  const rebuilt = ensureBundles(root);
+  if (rebuilt) console.log(`Rebuilt the function bundles (${rebuilt})`);
+  const missingAssets = includedPaths("composite").filter(
+    (p) => p.startsWith("assets/") && !fs.existsSync(path.join(root, p)),
+  );
   if (missingAssets.length > 0) {
     throw new Error(
       `Missing ${missingAssets.join(", ")}: run \`npx tsx assets/generate.ts\` (the compositor ships them)`,

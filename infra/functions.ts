@@ -120,7 +120,7 @@ function deploy<E, R>(
       layers: args.layer ? [args.layer.arn] : [],
       environment: { variables: args.environment },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-      codePathOptions: codePathOptions(args.root),
+      codePathOptions: codePathOptions(args.root, name),
     },
     { dependsOn: [rolePolicy, ...(args.after ?? [])] },
   );

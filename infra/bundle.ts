@@ -1,0 +1,169 @@
+// Each function's code as one file: its handler and everything it imports, bundled by esbuild into
+// dist/functions/<name>/index.js. A function then ships only what it runs (notify and presign carry no image
+// code), and a cold start reads one file instead of resolving thousands. The native packages stay outside the
+// bundle: they come from the layer (infra/layer.ts), found through Lambda's NODE_PATH.
+//
+// Each build records the hash of every file that went into it, so the Pulumi program can tell a stale bundle
+// (source edited or dependencies updated since) and rebuild it before deploying: `npm run build` does the same.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as esbuild from "esbuild";
+
+export const FUNCTION_NAMES = ["chromakey", "composite", "notify", "presign"] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Relative to the project root, as the function zip holds it. */
+export const BUNDLE_DIR = path.join("dist", "functions");
+
+export function bundleDir(name: FunctionName): string {
+  return path.join(BUNDLE_DIR, name);
+}
+
+/** The record of a bundle's inputs, beside its folder (not in it: the folder is what the function ships). */
+function manifestFile(root: string, name: FunctionName): string {
+  return path.join(root, BUNDLE_DIR, `${name}.json`);
+}
+
+/** Loaded from the layer at run time, never bundled: the native addons and the packages that hold them. */
+const EXTERNAL = ["@img/sharp-*", "@napi-rs/canvas-*", "*.node"];
+
+/**
+ * sharp's ESM build finds its addon through `import.meta`, which a CommonJS bundle lacks: it resolves to its
+ * CommonJS build, as Node resolves it for the compiled pipeline.
+ *
+ * And the canvas package loads its native binding when required, which esbuild must keep as a side effect of any
+ * module importing it. Declared free of side effects, it is dropped from a bundle that never draws: the chromakey
+ * stage shares pipeline/stages.ts with the compositor but never calls it.
+ */
+const asRequired: esbuild.Plugin = {
+  name: "as-required",
+  setup(build) {
+    // sharp first tries addons compiled in its own folder, by template strings that esbuild would turn into file
+    // globs (and fail on, there being no such folder). A function never has one: it uses the prebuilt package the
+    // layer holds, which sharp tries next.
+    build.onLoad({ filter: /[\\/]sharp[\\/]dist[\\/]sharp\.cjs$/ }, async (args) => ({
+      contents: (await fs.promises.readFile(args.path, "utf8")).replace(
+        /require\(`\.\.\/src\/build\/Release\/[^`]*`\)/g,
+        "undefined",
+      ),
+      loader: "js",
+    }));
+    build.onResolve({ filter: /^(sharp|@napi-rs\/canvas)$/, namespace: "file" }, async (args) => {
+      if (args.pluginData === "resolving" || args.kind !== "import-statement") return undefined;
+      const resolved = await build.resolve(args.path, {
+        kind: "require-call",
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: "resolving",
+      });
+      return args.path === "@napi-rs/canvas" ? { ...resolved, sideEffects: false } : resolved;
+    });
+  },
+};
+
+function options(root: string, name: FunctionName): esbuild.BuildOptions {
+  return {
+    absWorkingDir: root,
+    entryPoints: [path.join("pipeline", "handlers", `${name}.ts`)],
+    outfile: path.join(bundleDir(name), "index.js"),
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    // ES module builds first: the AWS SDK's tree-shake to two thirds the size, which a cold start parses and runs.
+    mainFields: ["module", "main"],
+    minify: true,
+    // No source map and no kept names: the logs carry error messages, and keepNames alone would add a tenth to
+    // the cold start.
+    external: EXTERNAL,
+    plugins: [asRequired],
+    metafile: true,
+    logLevel: "silent",
+  };
+}
+
+interface Manifest {
+  esbuild: string;
+  /** Every input file (relative to the root) and the sha256 of its contents. */
+  inputs: Record<string, string>;
+}
+
+function hashFile(file: string): string | undefined {
+  try {
+    return createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds one function's bundle and its manifest. */
+export async function buildBundle(root: string, name: FunctionName): Promise<void> {
+  fs.rmSync(path.join(root, bundleDir(name)), { recursive: true, force: true });
+  const result = await esbuild.build(options(root, name));
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile!.inputs)) inputs[input] = hashFile(path.join(root, input))!;
+  const manifest: Manifest = { esbuild: esbuild.version, inputs };
+  fs.writeFileSync(manifestFile(root, name), JSON.stringify(manifest, null, 1));
+}
+
+/** The files that went into a function's bundle, relative to the root (from its manifest). */
+export function bundleInputs(root: string, name: FunctionName): string[] {
+  const manifest = JSON.parse(fs.readFileSync(manifestFile(root, name), "utf8")) as Manifest;
+  return Object.keys(manifest.inputs);
+}
+
+/** Why a function's bundle cannot be deployed as it is, or undefined when it is current. */
+export function bundleProblem(root: string, name: FunctionName): string | undefined {
+  const dir = path.join(root, bundleDir(name));
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestFile(root, name), "utf8")) as Manifest;
+  } catch {
+    return "not built";
+  }
+  if (!fs.existsSync(path.join(dir, "index.js"))) return "not built";
+  if (manifest.esbuild !== esbuild.version) return `built by esbuild ${manifest.esbuild}`;
+  const changed = Object.entries(manifest.inputs).find(([file, hash]) => hashFile(path.join(root, file)) !== hash);
+  return changed ? `${changed[0]} changed since it was built` : undefined;
+}
+
+/**
+ * Rebuilds the bundles when one is missing or stale, and says why it did; undefined when all were current. The
+ * build runs in a child process (esbuild's plugins need its asynchronous API, the Pulumi program is synchronous);
+ * a build that fails throws esbuild's first message on one line.
+ */
+export function ensureBundles(root: string): string | undefined {
+  const stale = FUNCTION_NAMES.map((name) => [name, bundleProblem(root, name)] as const).filter(([, why]) => why);
+  if (stale.length === 0) return undefined;
+  const reason = stale.map(([name, why]) => `${name}: ${why}`).join("; ");
+  try {
+    execFileSync(process.execPath, ["--import", "tsx", path.join(root, "infra", "bundle.ts")], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      encoding: "utf8",
+    });
+  } catch (err) {
+    const message = String((err as { stderr?: string }).stderr || err)
+      .trim()
+      .split("\n")[0];
+    throw new Error(`Cannot bundle the functions (${message}): fix it, then run \`npm run build\``);
+  }
+  const still = FUNCTION_NAMES.find((name) => bundleProblem(root, name));
+  if (still) throw new Error(`The ${still} bundle is still stale after building: run \`npm run build\``);
+  return reason;
+}
+
+if (require.main === module) {
+  const root = path.resolve(__dirname, "..");
+  Promise.all(FUNCTION_NAMES.map((name) => buildBundle(root, name))).then(
+    () => console.log(`Bundled ${FUNCTION_NAMES.join(", ")} into ${BUNDLE_DIR}/`),
+    (err: { errors?: esbuild.Message[] }) => {
+      const first = err.errors?.[0];
+      const where = first?.location ? `${first.location.file}:${first.location.line}: ` : "";
+      console.error(`${where}${first?.text ?? String(err)}`);
+      process.exit(1);
+    },
+  );
+}
