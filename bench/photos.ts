@@ -8,6 +8,7 @@
  */
 import sharp from "sharp";
 import { SAMPLE_PHOTO } from "../local/load";
+import { createPrng } from "../test/groundtruth/prng";
 
 export interface PhotoSpec {
   label: string;
@@ -37,21 +38,12 @@ export const PHONE: PhotoSpec[] = [
 
 /** Sensor-like grain: per-pixel luma noise plus weaker colour noise, from a fixed seed. */
 function addGrain(rgb: Buffer, sigma: number, seed: number): void {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  // Sum of three uniforms: close enough to normal, unit variance.
-  const gauss = (): number => (uniform() + uniform() + uniform() - 1.5) * 2;
+  const prng = createPrng(seed);
   for (let i = 0; i < rgb.length; i += 3) {
-    const luma = gauss() * sigma;
-    rgb[i] = Math.max(0, Math.min(255, Math.round(rgb[i] + luma + gauss() * sigma * 0.4)));
-    rgb[i + 1] = Math.max(0, Math.min(255, Math.round(rgb[i + 1] + luma + gauss() * sigma * 0.4)));
-    rgb[i + 2] = Math.max(0, Math.min(255, Math.round(rgb[i + 2] + luma + gauss() * sigma * 0.4)));
+    const luma = prng.gauss() * sigma;
+    for (let c = 0; c < 3; c++) {
+      rgb[i + c] = Math.max(0, Math.min(255, Math.round(rgb[i + c] + luma + prng.gauss() * sigma * 0.4)));
+    }
   }
 }
 

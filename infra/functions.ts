@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from "aws-lambda";
 import { codePathOptions } from "./callbacks";
+import { NATIVE_LAYER_ENV } from "./layer";
 import { lambdaAssumeRolePolicy, stagePolicy } from "./policies";
 import type { BucketGrant, PolicyDocument } from "./policies";
 
@@ -118,7 +119,7 @@ function deploy<E, R>(
       memorySize: args.memory,
       timeout: args.timeout,
       layers: args.layer ? [args.layer.arn] : [],
-      environment: { variables: args.environment },
+      environment: { variables: { ...(args.layer ? NATIVE_LAYER_ENV : {}), ...args.environment } },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
       codePathOptions: codePathOptions(args.root, name),
     },

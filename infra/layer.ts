@@ -14,6 +14,13 @@ export const NATIVE_PACKAGES = [
   "@napi-rs/canvas-linux-x64-gnu",
 ] as const;
 
+/**
+ * Environment of every function that loads the layer. libvips decodes on several threads, and glibc gives each
+ * thread's allocations an arena of its own that it rarely hands back: two arenas cut the chromakey stage's peak
+ * RSS on a 12 MP phone photo from 272-306 to 234-248 MB (three runs each), at the same speed.
+ */
+export const NATIVE_LAYER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
+
 /** Relative to the project root: the folder zipped as the layer (it holds `nodejs/node_modules`). */
 export const LAYER_DIR = path.join("build", "layer");
 

@@ -396,12 +396,14 @@ describe("Pulumi program (mocked AWS)", function () {
       const fin = bucketOf("final").state.bucket;
       const iot = { IOT_ENDPOINT: `https://${IOT_ADDRESS}`, NOTIFY_TOPIC: "notifications" };
       expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
+        MALLOC_ARENA_MAX: "2",
         UPLOAD_BUCKET: up,
         PROCESSING_BUCKET: proc,
         ...iot,
         CHROMAKEY_OPTIONS: JSON.stringify({ spillSuppression: 0.5 }),
       });
       expect(fnOf("composite").inputs.environment.variables).to.deep.equal({
+        MALLOC_ARENA_MAX: "2",
         PROCESSING_BUCKET: proc,
         FINAL_BUCKET: fin,
         ...iot,
