@@ -10,7 +10,8 @@ import { loadConfig } from "../pipeline/config";
 import { decodeEventKey } from "../pipeline/keys";
 import { startMqttBroker } from "./mqtt-broker";
 import { toLambdaS3Event } from "./s3-event";
-import { LOCAL_CREDENTIALS, startS3Server } from "./s3-server";
+import { loadOrCreateCredentials } from "./credentials";
+import { startS3Server } from "./s3-server";
 import { createStageRunner } from "./stage-runner";
 import type { StageRoute } from "./stage-runner";
 import { createRequestListener } from "./web-server";
@@ -76,6 +77,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.quiet ? () => undefined : (line: string) => console.log(line);
   const region = process.env.AWS_REGION ?? "us-east-1";
   mkdirSync(dataDir, { recursive: true });
+  const credentials = loadOrCreateCredentials(dataDir);
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async (): Promise<void> => {
@@ -107,6 +109,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       port: s3Port,
       dataDir,
       buckets: BUCKETS,
+      credentials,
+      region,
       allowedOrigins,
       onEvent(raw) {
         const event = toLambdaS3Event(raw, region, ++sequence);
@@ -128,8 +132,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const env: Record<string, string> = {
       AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       UPLOAD_BUCKET: BUCKETS.upload,
       PROCESSING_BUCKET: BUCKETS.processing,
       FINAL_BUCKET: BUCKETS.final,
@@ -163,7 +167,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       region,
       endpoint: s3Endpoint,
       forcePathStyle: true,
-      credentials: LOCAL_CREDENTIALS,
+      credentials,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
     });

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { toApiGatewayEvent } from "./apigw-event";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
-import { imageContentType, photoKeyFromPath } from "./photo-path";
+import { isJpeg, photoKeyFromPath } from "./photo-path";
 
 /** The same shape the Pulumi program outputs as `frontendConfig` (the cloud one adds `identityPoolId`). */
 export interface FrontendConfig {
@@ -136,10 +136,13 @@ async function servePhoto(deps: WebServerDeps, encodedKey: string, method: strin
   const key = photoKeyFromPath(encodedKey);
   if (key === undefined) return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   const image = await deps.getFinalImage(key);
-  if (!image) return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
+  if (!image || !isJpeg(image.body))
+    return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   const headers: Record<string, string> = {
-    "Content-Type": imageContentType(key, image.contentType),
+    "Content-Type": "image/jpeg",
     "X-Content-Type-Options": "nosniff",
+    // Even opened on its own, the response may run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; sandbox",
     // The page may show it from any origin, as from the CDN.
     "Access-Control-Allow-Origin": "*",
     "Cache-Control": image.cacheControl ?? "public, max-age=86400",
