@@ -56,6 +56,7 @@ const PASS_THROUGH = [
   "UPLOAD_URL_EXPIRES",
   "MAX_UPLOAD_BYTES",
   "ASSETS_DIR",
+  "NOTIFY_BROADCAST",
 ];
 
 /** A port that is already taken, said in one line by the caller. */
@@ -160,7 +161,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     });
 
-    const broker = await startMqttBroker(http, "/mqtt");
+    const broadcast = broadcastSetting(process.env.NOTIFY_BROADCAST);
+    const broker = await startMqttBroker(http, "/mqtt", { allowedOrigins, topic: env.NOTIFY_TOPIC, broadcast });
     cleanups.push(() => broker.close());
 
     const s3Client = new S3Client({
@@ -180,6 +182,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       topic: env.NOTIFY_TOPIC,
       region,
       imageBaseUrl: `${webUrl}/photos`,
+      broadcast,
     };
     http.on(
       "request",
@@ -187,6 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         presign,
         getFinalImage: (key) => getImage(s3Client, BUCKETS.final, key),
         publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
+        iotSigner: { credentials, region },
         frontendConfig,
         webDir: path.join(PROJECT_DIR, "local", "web"),
         mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
@@ -232,6 +236,14 @@ async function getImage(s3: S3Client, bucket: string, key: string): Promise<Stor
       return undefined;
     throw err;
   }
+}
+
+/** NOTIFY_BROADCAST: on unless set to false (the cloud stack's `broadcast` setting). */
+function broadcastSetting(raw: string | undefined): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new Error(`NOTIFY_BROADCAST must be true or false, got "${raw}"`);
 }
 
 function portFromEnv(name: string, fallback: number): number {

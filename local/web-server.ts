@@ -5,6 +5,8 @@ import path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { toApiGatewayEvent } from "./apigw-event";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
+import { sha256Hex, verifySigV4 } from "./sigv4";
+import type { Credentials } from "./sigv4";
 import { isJpeg, photoKeyFromPath } from "./photo-path";
 
 /** The same shape the Pulumi program outputs as `frontendConfig` (the cloud one adds `identityPoolId`). */
@@ -14,6 +16,8 @@ export interface FrontendConfig {
   topic: string;
   region: string;
   imageBaseUrl: string;
+  /** whether notifications also go to the broadcast topic `topic` (else only to `<topic>/<photoId>`) */
+  broadcast: boolean;
 }
 
 export interface StoredImage {
@@ -28,6 +32,8 @@ export interface WebServerDeps {
   /** The Final bucket object, or undefined when there is none. */
   getFinalImage(key: string): Promise<StoredImage | undefined>;
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+  /** The only signer the IoT bridge accepts: the stack's credentials, in its region. */
+  iotSigner: { credentials: Credentials; region: string };
   frontendConfig: FrontendConfig;
   webDir: string;
   mqttClientScript: string;
@@ -120,14 +126,15 @@ async function bridgePublish(deps: WebServerDeps, req: IncomingMessage, res: Ser
     req.headers.authorization,
     body?.length ?? MAX_PAYLOAD_BYTES + 1,
   );
-  if (!parsed.ok) {
-    return send(
-      res,
-      parsed.status,
-      { "Content-Type": "application/json", "x-amzn-ErrorType": parsed.error },
-      JSON.stringify({ message: parsed.message }),
-    );
-  }
+  const refuse = (status: number, error: string, message: string): void =>
+    send(res, status, { "Content-Type": "application/json", "x-amzn-ErrorType": error }, JSON.stringify({ message }));
+  if (!parsed.ok) return refuse(parsed.status, parsed.error, parsed.message);
+  // The signature itself, not just its shape: only the stages (holding the stack's key) may publish.
+  const signed = verifySigV4(
+    { method: req.method ?? "POST", rawUrl: req.url ?? "/", headers: req.headers },
+    { ...deps.iotSigner, service: "iotdata", now: Date.now(), presigned: false, payloadHash: sha256Hex(body ?? "") },
+  );
+  if (!signed.ok) return refuse(403, "ForbiddenException", signed.message);
   await deps.publish(parsed.topic, body ?? Buffer.alloc(0), parsed.qos);
   send(res, 200, { "Content-Type": "application/json" }, "{}");
 }

@@ -40,6 +40,7 @@ describe("local stack: end to end", function () {
       topic: "notifications",
       region: stack.env.AWS_REGION,
       imageBaseUrl: `${stack.webUrl}/photos`,
+      broadcast: true,
     });
   });
 
