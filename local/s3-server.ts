@@ -1,9 +1,10 @@
 import S3rver from "@20minutes/s3rver";
 import { randomBytes, randomUUID } from "node:crypto";
-import { rename, rm } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { Readable } from "node:stream";
 import busboy from "busboy";
 import { DUMMY_ACCOUNT } from "@20minutes/s3rver/lib/models/account";
@@ -84,6 +85,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   writeObjectsWhole(s3rver);
   s3rver.on("event", options.onEvent);
   await s3rver.configureBuckets();
+  for (const bucket of Object.values(options.buckets)) await removeUnfinishedWrites(path.join(options.dataDir, bucket));
   // s3rver must know only the stack's key, not its well-known one.
   DUMMY_ACCOUNT.revokeAccessKey("S3RVER");
   DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
@@ -440,6 +442,14 @@ function objectWrite(method: string, has: (name: string) => boolean): { conditio
   if (method === "POST" && has("uploadId")) return { conditional: true };
   if (method === "DELETE" && !has("tagging") && !has("uploadId")) return { conditional: false };
   return undefined;
+}
+
+const INCOMING = /\.incoming-[0-9a-f]{12}$/;
+
+/** Temporary files of writes a crash interrupted: never objects (the client was not told they were stored). */
+async function removeUnfinishedWrites(bucketDir: string): Promise<void> {
+  const names = await readdir(bucketDir, { recursive: true });
+  await Promise.all(names.filter((n) => INCOMING.test(n)).map((n) => rm(path.join(bucketDir, n), { force: true })));
 }
 
 /**

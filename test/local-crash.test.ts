@@ -1,17 +1,17 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { listen, putPhoto, requestUpload } from "../local/client";
 import type { Notification, TopicListener } from "../local/client";
 import { greenScreenJpeg } from "./local-photo";
 import { startStack } from "../local/stack";
-import { startTestStack } from "./local-stack";
+import { stackS3Client, startTestStack } from "./local-stack";
 
 const PROJECT = path.join(__dirname, "..");
 
@@ -67,7 +67,8 @@ describe("local stack: nothing lost", function () {
     });
 
     it("finishes and notifies every upload exactly once", async () => {
-      const photo = await greenScreenJpeg();
+      // Souvenir-sized, so that work is still in flight 300 ms after the uploads even on a fast machine.
+      const photo = await greenScreenJpeg(1080, 1350);
       const first = await startChild(dataDir);
       children.push(first.child);
       const before = await listen(first.mqttWsUrl, "notifications");
@@ -115,8 +116,12 @@ describe("local stack: nothing lost", function () {
       expect((await heard.waitFor(bad.photoFilename, 30_000)).type).to.equal("photoFailed");
       await heard.close();
       await first.stop();
+      // What a write cut short by a crash leaves: a temporary file, never an object.
+      const leftover = path.join(dataDir, first.buckets.upload, "cut-short.jpg._S3rver_object.incoming-0123456789ab");
+      writeFileSync(leftover, "half a photo");
 
       const second = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
+      expect(existsSync(leftover)).to.equal(false);
       const again = await listen(second.mqttWsUrl, second.env.NOTIFY_TOPIC);
       await new Promise((r) => setTimeout(r, 1500));
       expect(again.received).to.deep.equal([]);
@@ -149,12 +154,7 @@ describe("local stack: nothing lost", function () {
     });
 
     it("ends in photoFailed within the stage's time, and the stack goes on", async () => {
-      const s3 = new S3Client({
-        region: stack.env.AWS_REGION,
-        endpoint: stack.s3Endpoint,
-        forcePathStyle: true,
-        credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-      });
+      const s3 = stackS3Client(stack);
       const photo = await greenScreenJpeg();
       // The stages read their S3 endpoint per invocation, as on Lambda: from now on it never answers.
       const endpoint = process.env.S3_ENDPOINT;

@@ -4,7 +4,7 @@ import { listen, putPhoto, requestUpload } from "../local/client";
 import type { TopicListener } from "../local/client";
 import { readImageHeader } from "../pipeline/image-input";
 import { greenScreenJpeg } from "./local-photo";
-import { startTestStack } from "./local-stack";
+import { stackS3Client, startTestStack } from "./local-stack";
 
 describe("local stack: end to end", function () {
   this.timeout(60_000);
@@ -17,12 +17,7 @@ describe("local stack: end to end", function () {
     stack = await startTestStack();
     photo = await greenScreenJpeg();
     topic = await listen(stack.mqttWsUrl, stack.env.NOTIFY_TOPIC);
-    s3 = new S3Client({
-      region: stack.env.AWS_REGION,
-      endpoint: stack.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-    });
+    s3 = stackS3Client(stack);
   });
 
   after(async () => {

@@ -18,7 +18,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStack } from "../local/stack";
-import { startTestStack } from "./local-stack";
+import { stackS3Client, startTestStack } from "./local-stack";
 
 /** The status of a request whose path is sent exactly as given, with no URL normalisation on the way. */
 function rawStatus(endpoint: string, method: string, rawPath: string): Promise<number> {
@@ -44,12 +44,7 @@ describe("local S3 server", function () {
     // No stages: these objects are not photos, and the server is what is under test.
     stack = await startTestStack({ runStages: false });
     bucket = stack.buckets.final;
-    s3 = new S3Client({
-      region: stack.env.AWS_REGION,
-      endpoint: stack.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-    });
+    s3 = stackS3Client(stack);
   });
 
   after(async () => {
@@ -235,12 +230,7 @@ describe("local S3 server", function () {
         runStages: false,
         quiet: true,
       });
-      client = new S3Client({
-        region: guarded.env.AWS_REGION,
-        endpoint: guarded.s3Endpoint,
-        forcePathStyle: true,
-        credentials: { accessKeyId: guarded.env.AWS_ACCESS_KEY_ID, secretAccessKey: guarded.env.AWS_SECRET_ACCESS_KEY },
-      });
+      client = stackS3Client(guarded);
     });
 
     after(async () => {

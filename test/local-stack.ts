@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
 import { startStack } from "../local/stack";
 import type { Stack, StackOptions } from "../local/stack";
 
@@ -24,4 +25,14 @@ export async function startTestStack(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** An S3 client signed with the stack's own key, as the stages sign. */
+export function stackS3Client(stack: Pick<Stack, "env" | "s3Endpoint">): S3Client {
+  return new S3Client({
+    region: stack.env.AWS_REGION,
+    endpoint: stack.s3Endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
+  });
 }
