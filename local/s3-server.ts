@@ -233,6 +233,8 @@ function createGate(s3rver: S3rver, options: GateOptions): Gate {
     if (write.conditional) {
       const condition = parsePreconditions(req.headers);
       if (!condition.ok) return refuse(condition.status, condition.code, condition.message);
+      if (method === "DELETE" && condition.value.ifNoneMatch)
+        return refuse(501, "NotImplemented", "A header you provided implies functionality that is not implemented");
       const verdict = checkPrecondition(condition.value, await currentETag(target.bucket, target.key));
       if (!verdict.ok) return refuse(verdict.status, verdict.code, verdict.message, { Condition: verdict.condition });
     }
@@ -435,12 +437,12 @@ function readForm(
 
 /**
  * Whether the request replaces or removes an object's content, and whether S3 evaluates preconditions on it
- * (PutObject, CopyObject, CompleteMultipartUpload do; DeleteObject is serialised but unconditional here).
+ * (PutObject, CopyObject, CompleteMultipartUpload; DeleteObject takes If-Match only).
  */
 function objectWrite(method: string, has: (name: string) => boolean): { conditional: boolean } | undefined {
   if (method === "PUT" && !has("tagging") && !has("uploadId")) return { conditional: true };
   if (method === "POST" && has("uploadId")) return { conditional: true };
-  if (method === "DELETE" && !has("tagging") && !has("uploadId")) return { conditional: false };
+  if (method === "DELETE" && !has("tagging") && !has("uploadId")) return { conditional: true };
   return undefined;
 }
 

@@ -99,6 +99,18 @@ describe("local S3 server", function () {
       expect(await read("etag-none-match.txt")).to.equal("v1");
     });
 
+    it("DeleteObject with If-Match deletes only the ETag it names, as S3 does since 2025", async () => {
+      const first = await put("delete-me.txt", "v1");
+      const second = await put("delete-me.txt", "v2");
+      const remove = (IfMatch: string) =>
+        s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "delete-me.txt", IfMatch }));
+      expect(await outcome(remove(first.ETag!))).to.deep.equal({ status: 412, code: "PreconditionFailed" });
+      expect(await read("delete-me.txt")).to.equal("v2");
+      expect((await outcome(remove(second.ETag!))).status).to.be.oneOf([200, 204]);
+      expect(await outcome(read("delete-me.txt"))).to.include({ status: 404 });
+      expect(await outcome(remove(second.ETag!))).to.deep.equal({ status: 404, code: "NoSuchKey" });
+    });
+
     for (const copies of [2, 3, 5]) {
       it(`lets exactly one of ${copies} concurrent If-None-Match: * writes land`, async () => {
         const key = `race-create-${copies}.txt`;
