@@ -52,22 +52,24 @@ describe("local stack: nothing lost", function () {
   this.timeout(120_000);
 
   describe("kill -9 with photos in flight, then a restart on the same data", () => {
-    let dataDir: string;
+    const dataDirs: string[] = [];
     const children: ChildProcess[] = [];
     const listeners: TopicListener[] = [];
-
-    before(() => {
-      dataDir = mkdtempSync(path.join(tmpdir(), "tpp-crash-"));
-    });
 
     after(async () => {
       await Promise.all(listeners.map((l) => l.close().catch(() => undefined)));
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      rmSync(dataDir, { recursive: true, force: true });
+      for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
     });
 
-    it("finishes and notifies every upload exactly once", async () => {
-      // Souvenir-sized, so that work is still in flight 300 ms after the uploads even on a fast machine.
+    /**
+     * Ten uploads, a kill -9 once `killWhen` says so, a restart on the same data folder: every photo must be
+     * notified exactly once across both runs. Returns how many were told before the kill.
+     */
+    async function crashAndRestart(killWhen: (heard: TopicListener) => Promise<void>): Promise<number> {
+      const dataDir = mkdtempSync(path.join(tmpdir(), "tpp-crash-"));
+      dataDirs.push(dataDir);
+      // Souvenir-sized, so that work is still in flight at the kill even on a fast machine.
       const photo = await greenScreenJpeg(1080, 1350);
       const first = await startChild(dataDir);
       children.push(first.child);
@@ -76,7 +78,7 @@ describe("local stack: nothing lost", function () {
 
       const tickets = await Promise.all(Array.from({ length: 10 }, () => requestUpload(`${first.webUrl}/Upload`)));
       await Promise.all(tickets.map((t) => putPhoto(t.uploadURL, photo)));
-      await new Promise((r) => setTimeout(r, 300));
+      await killWhen(before);
       first.child.kill("SIGKILL");
       await first.exited;
       // What the guests heard before the crash; the rest must come after the restart, and nothing twice.
@@ -103,6 +105,21 @@ describe("local stack: nothing lost", function () {
       expect(missing.length, "photos still in flight at the kill").to.be.above(0);
       second.child.kill("SIGINT");
       await second.exited;
+      return keys.length - missing.length;
+    }
+
+    it("300 ms after the uploads: finishes and notifies every upload exactly once", async () => {
+      await crashAndRestart(() => new Promise((r) => setTimeout(r, 300)));
+    });
+
+    it("after the first souvenirs: those are not told again, the rest are told once", async () => {
+      const toldBefore = await crashAndRestart(async (heard) => {
+        const until = Date.now() + 60_000;
+        while (heard.received.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+        // Not at the instant of a notification: somewhere in the middle of the next photos' work.
+        await new Promise((r) => setTimeout(r, 120));
+      });
+      expect(toldBefore).to.be.at.least(2);
     });
   });
 
