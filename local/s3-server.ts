@@ -8,6 +8,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import busboy from "busboy";
 import { DUMMY_ACCOUNT } from "@20minutes/s3rver/lib/models/account";
+import { hostAllowed } from "./host-check";
 import { createKeyLock } from "./key-lock";
 import { checkFileSize, checkPostPolicy } from "./post-policy";
 import type { PolicyLimits } from "./post-policy";
@@ -198,7 +199,10 @@ function createGate(s3rver: S3rver, options: GateOptions): Gate {
       sendError(res, method, status, code, message, detail);
     };
 
-    // Any web page the user opens can send requests to localhost: a browser from elsewhere gets nothing here.
+    // Any web page the user opens can send requests to localhost: a browser from elsewhere gets nothing here,
+    // nor does a page that rebound its own domain name to this machine.
+    if (!hostAllowed(req.headers.host, allowedOrigins))
+      return refuse(400, "InvalidHostHeader", "The Host header names no host of this stack.");
     if (origin !== undefined && !originAllowed(origin))
       return refuse(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed.");
     if (!parsed.ok) return refuse(parsed.status, parsed.code, parsed.message);

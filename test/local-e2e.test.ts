@@ -4,7 +4,7 @@ import { listen, putPhoto, requestUpload } from "../local/client";
 import type { TopicListener } from "../local/client";
 import { readImageHeader } from "../pipeline/image-input";
 import { greenScreenJpeg } from "./local-photo";
-import { stackS3Client, startTestStack } from "./local-stack";
+import { rawStatus, stackS3Client, startTestStack } from "./local-stack";
 
 describe("local stack: end to end", function () {
   this.timeout(60_000);
@@ -219,6 +219,14 @@ describe("local stack: end to end", function () {
         const res = await fetch(`${stack.webUrl}${p}`);
         expect(res.status, p).to.equal(200);
         expect(res.headers.get("content-type"), p).to.contain(type);
+      }
+    });
+
+    it("answers only requests for this machine's name, not a page's domain rebound to 127.0.0.1", async () => {
+      const port = new URL(stack.webUrl).port;
+      for (const p of ["/frontend-config.json", "/Upload", "/"]) {
+        expect(await rawStatus(stack.webUrl, "GET", p, { Host: `evil.example:${port}` }), p).to.equal(421);
+        expect(await rawStatus(stack.webUrl, "GET", p, { Host: `127.0.0.1:${port}` }), p).to.equal(200);
       }
     });
 

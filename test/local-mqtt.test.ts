@@ -49,9 +49,10 @@ describe("local MQTT broker and IoT bridge", function () {
   }
 
   /** The HTTP status a WebSocket upgrade to the broker gets with this Origin (101: connected). */
-  function upgradeStatus(origin: string | undefined): Promise<number> {
+  function upgradeStatus(origin: string | undefined, host?: string): Promise<number> {
     return new Promise((resolve) => {
-      const ws = new WebSocket(stack.mqttWsUrl, "mqtt", origin ? { headers: { Origin: origin } } : {});
+      const headers = { ...(origin ? { Origin: origin } : {}), ...(host ? { Host: host } : {}) };
+      const ws = new WebSocket(stack.mqttWsUrl, "mqtt", { headers });
       ws.on("open", () => {
         ws.terminate();
         resolve(101);
@@ -82,6 +83,8 @@ describe("local MQTT broker and IoT bridge", function () {
     expect(await upgradeStatus("null")).to.equal(403);
     expect(await upgradeStatus(stack.webUrl)).to.equal(101);
     expect(await upgradeStatus(undefined)).to.equal(101);
+    // A page that rebound its own domain to 127.0.0.1 sends that domain as Host (and Origin).
+    expect(await upgradeStatus(undefined, "evil.example")).to.equal(403);
     expect((await connect(stack.webUrl)).connected).to.equal(true);
     expect((await connect()).connected).to.equal(true);
   });

@@ -14,24 +14,10 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { expect } from "chai";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStack } from "../local/stack";
-import { stackS3Client, startTestStack } from "./local-stack";
-
-/** The status of a request whose path is sent exactly as given, with no URL normalisation on the way. */
-function rawStatus(endpoint: string, method: string, rawPath: string): Promise<number> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path: rawPath }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end(method === "PUT" ? "x" : undefined);
-  });
-}
+import { rawStatus, stackS3Client, startTestStack } from "./local-stack";
 
 /** The local S3 server driven from outside, as the SDK (and an attacker) would reach it. */
 describe("local S3 server", function () {
@@ -202,6 +188,13 @@ describe("local S3 server", function () {
       expect(await res.text()).to.contain("Request has expired");
       expect(await outcome(read("presigned.jpg"))).to.include({ status: 404 });
       expect((await send(url)).status, "the same URL, in time and whole").to.equal(200);
+    });
+
+    it("refuses a Host that is not this machine's (a page that rebound its domain to 127.0.0.1)", async () => {
+      const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: "private.txt" })));
+      const target = `${url.pathname}${url.search}`;
+      expect(await rawStatus(stack.s3Endpoint, "GET", target, { Host: `evil.example:${url.port}` })).to.equal(400);
+      expect(await rawStatus(stack.s3Endpoint, "GET", target)).to.equal(200);
     });
 
     it("has only the stack's three buckets, whose configuration nobody may change", async () => {
