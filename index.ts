@@ -20,6 +20,7 @@ import {
   iotArns,
   notifyGrants,
   presignPolicy,
+  publishTopics,
   tlsOnlyBucketPolicy,
 } from "./infra/policies";
 
@@ -106,7 +107,11 @@ const canvasLayer = new aws.lambda.LayerVersion("canvas-native", {
 });
 
 // --- Stages: one function per bucket, each allowed only its own step ----------------------------
-const notifyTopic = { NOTIFY_TOPIC: settings.topic, IOT_ENDPOINT: iotEndpoint };
+const notifyTopic = {
+  NOTIFY_TOPIC: settings.topic,
+  NOTIFY_BROADCAST: String(settings.broadcast),
+  IOT_ENDPOINT: iotEndpoint,
+};
 
 const chromakey = stageFunction("chromakey", {
   callback: stageCallbacks.chromakey,
@@ -124,7 +129,7 @@ const chromakey = stageFunction("chromakey", {
   buckets: pulumi
     .all([upload.bucket.arn, processing.bucket.arn])
     .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArn: topicArns.topic,
+  topicArns: topicArns.apply(publishTopics),
 });
 
 const composite = stageFunction("composite", {
@@ -144,7 +149,7 @@ const composite = stageFunction("composite", {
   buckets: pulumi
     .all([processing.bucket.arn, final.bucket.arn])
     .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArn: topicArns.topic,
+  topicArns: topicArns.apply(publishTopics),
 });
 
 const notify = stageFunction("notify", {
@@ -155,7 +160,7 @@ const notify = stageFunction("notify", {
   after: [finalLocked.settled],
   environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
   buckets: final.bucket.arn.apply(notifyGrants),
-  topicArn: topicArns.topic,
+  topicArns: topicArns.apply(publishTopics),
 });
 
 // Each subscription's BucketNotification waits for its function, which waits for the bucket's settings.
@@ -195,7 +200,7 @@ new aws.apigateway.MethodSettings("photos-api-throttle", {
   settings: { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit },
 });
 
-// --- Browsers: unauthenticated Cognito identities may only listen on the topic -----------------
+// --- Browsers: unauthenticated Cognito identities may only listen, each to the photos it names ---
 const browsers = new aws.cognito.IdentityPool("browsers", {
   identityPoolName: `${prefix} browsers`,
   allowUnauthenticatedIdentities: true,
@@ -208,7 +213,7 @@ const browserRole = new aws.iam.Role("browser", {
 });
 new aws.iam.RolePolicy("browser", {
   role: browserRole.id,
-  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns))),
+  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns, settings.broadcast))),
 });
 new aws.cognito.IdentityPoolRoleAttachment("browsers", {
   identityPoolId: browsers.id,
@@ -223,6 +228,7 @@ export const finalBucketName = final.bucket.bucket;
 export const cdnDomain = cdn.domainName;
 export { iotEndpoint };
 export const topic = settings.topic;
+export const broadcast = settings.broadcast;
 export const identityPoolId = browsers.id;
 export { region };
 export const failureQueues = {
@@ -235,6 +241,7 @@ export const frontendConfig = {
   uploadUrl,
   mqttUrl: pulumi.interpolate`wss://${iotAddress}/mqtt`,
   topic: settings.topic,
+  broadcast: settings.broadcast,
   region,
   imageBaseUrl: finalUrlBase,
   identityPoolId: browsers.id,

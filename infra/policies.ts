@@ -28,7 +28,8 @@ export interface BucketGrant {
 /** Everything a stage function may touch: its buckets, one topic, its logs, its failure queue. */
 export interface StageGrants {
   buckets: BucketGrant[];
-  topicArn: string;
+  /** The shared topic and the photo topics under it. */
+  topicArns: string[];
   logGroupArn: string;
   failureQueueArn: string;
 }
@@ -36,7 +37,7 @@ export interface StageGrants {
 export function stagePolicy(g: StageGrants): PolicyDocument {
   return doc(
     ...g.buckets.flatMap(bucketStatements),
-    { Sid: "Notify", Effect: "Allow", Action: "iot:Publish", Resource: g.topicArn },
+    { Sid: "Notify", Effect: "Allow", Action: "iot:Publish", Resource: g.topicArns },
     ...logStatements(g.logGroupArn),
     { Sid: "ReportFailure", Effect: "Allow", Action: "sqs:SendMessage", Resource: g.failureQueueArn },
   );
@@ -130,24 +131,55 @@ export function cognitoUnauthAssumeRolePolicy(identityPoolId: string): PolicyDoc
 
 /** The IoT resource ARNs a topic name maps to (Connect/Publish/Subscribe/Receive use different ones). */
 export interface IotArns {
-  clients: string;
+  /** The one client id a browser may connect as: its own Cognito identity id (an IAM policy variable). */
+  ownClient: string;
+  /** The shared (broadcast) topic, `<topic>`. */
   topic: string;
+  /** Every photo's own topic, `<topic>/<photoId>`. */
+  photoTopics: string;
   topicFilter: string;
+  photoTopicFilters: string;
+  /** Topic filters holding an MQTT wildcard: IAM's `*` matches `+` and `#` too, so these are denied by name. */
+  wildcardFilters: string[];
 }
 
 export function iotArns(partition: string, region: string, accountId: string, topic: string): IotArns {
   const base = `arn:${partition}:iot:${region}:${accountId}`;
-  return { clients: `${base}:client/*`, topic: `${base}:topic/${topic}`, topicFilter: `${base}:topicfilter/${topic}` };
+  return {
+    ownClient: `${base}:client/\${cognito-identity.amazonaws.com:sub}`,
+    topic: `${base}:topic/${topic}`,
+    photoTopics: `${base}:topic/${topic}/*`,
+    topicFilter: `${base}:topicfilter/${topic}`,
+    photoTopicFilters: `${base}:topicfilter/${topic}/*`,
+    wildcardFilters: [`${base}:topicfilter/*+*`, `${base}:topicfilter/*#*`],
+  };
 }
 
+/** Where the stages publish: each photo's topic, and the shared one (the stage reads `broadcast` at run time). */
+export const publishTopics = (arns: IotArns): string[] => [arns.topic, arns.photoTopics];
+
 /**
- * A browser may connect, subscribe to the notifications topic and receive from it: nothing else.
- * For unauthenticated Cognito identities this IAM role is all IoT Core checks (no IoT policy).
+ * A browser (unauthenticated Cognito identity) may connect as itself only, so it cannot knock another guest's
+ * connection off, and subscribe to and receive photo topics by exact name: a photo's id (a random UUID) is what
+ * lets it hear that photo. Wildcard filters (`notifications/#` would hear every guest) are denied outright, the
+ * shared topic is allowed only while the stack broadcasts on it, and nothing may be published. For
+ * unauthenticated Cognito identities this IAM role is all IoT Core checks (no IoT policy).
  */
-export function browserIotPolicy(arns: IotArns): PolicyDocument {
+export function browserIotPolicy(arns: IotArns, broadcast: boolean): PolicyDocument {
   return doc(
-    { Sid: "Connect", Effect: "Allow", Action: "iot:Connect", Resource: arns.clients },
-    { Sid: "Subscribe", Effect: "Allow", Action: "iot:Subscribe", Resource: arns.topicFilter },
-    { Sid: "Receive", Effect: "Allow", Action: "iot:Receive", Resource: arns.topic },
+    { Sid: "ConnectAsOwnIdentity", Effect: "Allow", Action: "iot:Connect", Resource: arns.ownClient },
+    {
+      Sid: "SubscribeByName",
+      Effect: "Allow",
+      Action: "iot:Subscribe",
+      Resource: [arns.photoTopicFilters, ...(broadcast ? [arns.topicFilter] : [])],
+    },
+    {
+      Sid: "Receive",
+      Effect: "Allow",
+      Action: "iot:Receive",
+      Resource: [arns.photoTopics, ...(broadcast ? [arns.topic] : [])],
+    },
+    { Sid: "NoWildcardSubscriptions", Effect: "Deny", Action: "iot:Subscribe", Resource: arns.wildcardFilters },
   );
 }

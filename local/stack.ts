@@ -54,6 +54,7 @@ const PASS_THROUGH = [
   "CHROMAKEY_OPTIONS",
   "UPLOAD_URL_EXPIRES",
   "MAX_UPLOAD_BYTES",
+  "NOTIFY_BROADCAST",
   "ASSETS_DIR",
 ];
 
@@ -145,7 +146,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (value !== undefined && value.trim() !== "") env[name] = value;
     }
     // A bad THEME or CHROMAKEY_OPTIONS would fail every photo: say so now, in one line.
-    loadConfig(env);
+    const stageConfig = loadConfig(env);
     // The handlers read process.env when called, as on Lambda; restored on stop so stacks do not leak into each other.
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
@@ -174,6 +175,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       uploadUrl: `${webUrl}/Upload`,
       mqttUrl: mqttWsUrl,
       topic: env.NOTIFY_TOPIC,
+      broadcast: stageConfig.broadcast,
       region,
       imageBaseUrl: `${webUrl}/photos`,
     };

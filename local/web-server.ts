@@ -12,6 +12,8 @@ export interface FrontendConfig {
   uploadUrl: string;
   mqttUrl: string;
   topic: string;
+  /** Whether notifications also go to `topic` itself; each photo's own topic is `<topic>/<photoId>` either way. */
+  broadcast: boolean;
   region: string;
   imageBaseUrl: string;
 }

@@ -35,3 +35,18 @@ export const finalKey = (photo: PhotoKey): string => `${photo.base}.jpg`;
 export function finalImageUrl(base: string, key: string): string {
   return `${base}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
+
+/** IoT Core's longest topic name, in UTF-8 bytes. */
+const MAX_TOPIC_BYTES = 256;
+
+/**
+ * A photo's own notification topic, `<topic>/<photoId>` (the final key's file name without folders and `.jpg`),
+ * so a browser can listen to its photo alone. Undefined when the id cannot be one MQTT topic level: MQTT
+ * wildcards or NUL in it, or too long (never for the `<uuid>.jpg` names the presign route hands out).
+ */
+export function photoTopic(topic: string, objectKey: string): string | undefined {
+  const photoId = objectKey.slice(objectKey.lastIndexOf("/") + 1).replace(/\.jpg$/i, "");
+  const name = `${topic}/${photoId}`;
+  if (photoId === "" || /[+#\u0000]/.test(photoId)) return undefined;
+  return new TextEncoder().encode(name).length <= MAX_TOPIC_BYTES ? name : undefined;
+}

@@ -23,6 +23,8 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   let dataDir: string;
   let subscriber: mqtt.MqttClient;
   const received: Notification[] = [];
+  /** Every message with the topic it came on. */
+  const heard: Array<{ topic: string; message: Notification }> = [];
   const savedEnv = { ...process.env };
 
   before(async () => {
@@ -32,7 +34,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     s3 = new S3Client({ region: stack.env.AWS_REGION, endpoint: stack.s3Endpoint, forcePathStyle: true });
     subscriber = await mqtt.connectAsync(stack.mqttWsUrl);
     await subscriber.subscribeAsync(stack.env.NOTIFY_TOPIC ?? "notifications", { qos: 1 });
-    subscriber.on("message", (_topic, payload) => received.push(JSON.parse(payload.toString()) as Notification));
+    subscriber.on("message", (topic, payload) => {
+      const message = JSON.parse(payload.toString()) as Notification;
+      heard.push({ topic, message });
+      if (topic === (stack.env.NOTIFY_TOPIC ?? "notifications")) received.push(message);
+    });
   });
 
   after(async () => {
@@ -44,6 +50,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
 
   beforeEach(() => {
     received.length = 0;
+    heard.length = 0;
     process.env = { ...savedEnv, ...stack.env };
   });
 
@@ -97,6 +104,40 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     expect(await lastModified(processing, "booth 2/ride+photo é.png")).to.equal(before);
     await notify(s3Event(final, "booth 2/ride+photo é.jpg"));
     expect(await waitForMessages(2, 500)).to.have.length(1);
+  });
+
+  /** Subscribes by exact name, as a browser may: the photo's own topic. */
+  async function listenTo(photoId: string): Promise<string> {
+    const topic = `${stack.env.NOTIFY_TOPIC ?? "notifications"}/${photoId}`;
+    await subscriber.subscribeAsync(topic, { qos: 1 });
+    return topic;
+  }
+
+  async function waitHeard(count: number, ms = 3000): Promise<typeof heard> {
+    const until = Date.now() + ms;
+    while (heard.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return [...heard];
+  }
+
+  it("publishes on the photo's own topic, and on the shared topic only while broadcast is on", async () => {
+    const { upload } = stack.buckets;
+    const notJpeg = new TextEncoder().encode("not a photo");
+    const ownTopic = await listenTo("private-1");
+    await chromakey(
+      s3Event(upload, "booth/private-1.jpg", { eTag: await put(upload, "booth/private-1.jpg", notJpeg) }),
+    );
+    const both = await waitHeard(2);
+    expect(both.map((h) => h.topic).sort()).to.deep.equal(["notifications", ownTopic]);
+    expect(both[0].message).to.deep.equal(both[1].message);
+    expect(both[0].message.message.ObjectKey).to.equal("booth/private-1.jpg");
+
+    heard.length = 0;
+    process.env.NOTIFY_BROADCAST = "false";
+    const quietTopic = await listenTo("private-2");
+    await chromakey(s3Event(upload, "private-2.jpg", { eTag: await put(upload, "private-2.jpg", notJpeg) }));
+    const own = await waitHeard(2, 500);
+    expect(own.map((h) => h.topic)).to.deep.equal([quietTopic]);
+    expect(own[0].message).to.deep.include({ type: "photoFailed" });
   });
 
   it("tells the guest when the upload is not a readable photo, and keeps the upload", async () => {

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { stageCallbacks, presignCallback } from "../infra/callbacks";
 import { readSettings } from "../infra/config";
 import { ensureLayer, LAYER_DIR } from "../infra/layer";
+import { browserIotPolicy, iotArns } from "../infra/policies";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "123456789012";
@@ -394,7 +395,11 @@ describe("Pulumi program (mocked AWS)", function () {
       const up = bucketOf("upload").state.bucket;
       const proc = bucketOf("processing").state.bucket;
       const fin = bucketOf("final").state.bucket;
-      const iot = { IOT_ENDPOINT: `https://${IOT_ADDRESS}`, NOTIFY_TOPIC: "notifications" };
+      const iot = {
+        IOT_ENDPOINT: `https://${IOT_ADDRESS}`,
+        NOTIFY_TOPIC: "notifications",
+        NOTIFY_BROADCAST: "true",
+      };
       expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         PROCESSING_BUCKET: proc,
@@ -468,6 +473,7 @@ describe("Pulumi program (mocked AWS)", function () {
     const topicArn = `arn:aws:iot:${REGION}:${ACCOUNT}:topic/notifications`;
     const stageCommon = (fn: string) => [
       `iot:Publish ${topicArn}`,
+      `iot:Publish ${topicArn}/*`,
       `logs:CreateLogStream ${logs(fn)}`,
       `logs:PutLogEvents ${logs(fn)}`,
       `sqs:SendMessage ${queue(fn)}`,
@@ -596,7 +602,7 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 
   describe("browser access to notifications", () => {
-    it("lets unauthenticated identities of this pool only connect, subscribe and receive on the topic", () => {
+    it("lets unauthenticated identities of this pool connect as themselves and listen to named photo topics and the broadcast", () => {
       const pool = one("aws:cognito/identityPool:IdentityPool", "browsers").inputs;
       expect(pool).to.include({ allowUnauthenticatedIdentities: true, allowClassicFlow: false });
 
@@ -615,12 +621,25 @@ describe("Pulumi program (mocked AWS)", function () {
       ]);
       const policies = all("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.state.name);
       expect(policies).to.have.length(1);
+      const doc = policyOf(policies[0]);
       const iot = `arn:aws:iot:${REGION}:${ACCOUNT}`;
-      expect(grants(policyOf(policies[0]))).to.deep.equal([
-        `iot:Connect ${iot}:client/*`,
+      expect(grants({ Statement: doc.Statement.filter((s) => s.Effect === "Allow") })).to.deep.equal([
+        `iot:Connect ${iot}:client/\${cognito-identity.amazonaws.com:sub}`,
         `iot:Receive ${iot}:topic/notifications`,
+        `iot:Receive ${iot}:topic/notifications/*`,
         `iot:Subscribe ${iot}:topicfilter/notifications`,
+        `iot:Subscribe ${iot}:topicfilter/notifications/*`,
       ]);
+      // IAM's `*` also matches MQTT's `+` and `#`: without this, `notifications/#` would hear every guest.
+      expect(doc.Statement.filter((s) => s.Effect === "Deny")).to.deep.equal([
+        {
+          Sid: "NoWildcardSubscriptions",
+          Effect: "Deny",
+          Action: "iot:Subscribe",
+          Resource: [`${iot}:topicfilter/*+*`, `${iot}:topicfilter/*#*`],
+        },
+      ]);
+      expect(JSON.stringify(doc), "browsers never publish").to.not.include("iot:Publish");
 
       const attachment = one("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", "browsers").inputs;
       expect(attachment.identityPoolId).to.equal(POOL_ID);
@@ -635,6 +654,7 @@ describe("Pulumi program (mocked AWS)", function () {
         uploadUrl,
         mqttUrl: `wss://${IOT_ADDRESS}/mqtt`,
         topic: "notifications",
+        broadcast: true,
         region: REGION,
         imageBaseUrl: `https://${CDN_DOMAIN}`,
         identityPoolId: POOL_ID,
@@ -655,6 +675,22 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 });
 
+describe("browser IoT policy with the broadcast off", () => {
+  it("leaves browsers only the photo topics they name", () => {
+    const doc = browserIotPolicy(iotArns("aws", REGION, ACCOUNT, "souvenirs"), false);
+    const iot = `arn:aws:iot:${REGION}:${ACCOUNT}`;
+    const allowed = doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+      arr(s.Action).flatMap((a) => arr(s.Resource ?? []).map((r) => `${a} ${r}`)),
+    );
+    expect(allowed.sort()).to.deep.equal([
+      `iot:Connect ${iot}:client/\${cognito-identity.amazonaws.com:sub}`,
+      `iot:Receive ${iot}:topic/souvenirs/*`,
+      `iot:Subscribe ${iot}:topicfilter/souvenirs/*`,
+    ]);
+    expect(doc.Statement.filter((s) => s.Effect === "Deny")).to.have.length(1);
+  });
+});
+
 describe("stack settings", () => {
   const from = (values: Record<string, string>) => readSettings((key) => values[key]);
 
@@ -665,7 +701,11 @@ describe("stack settings", () => {
       allowedOrigins: ["http://localhost:3000"],
       retentionDays: 7,
       uploadUrlExpires: 300,
+      broadcast: true,
+      maxUploadBytes: 26214400,
     });
+    expect(from({ broadcast: "false" }).broadcast).to.equal(false);
+    expect(from({ maxUploadBytes: "1048576" }).maxUploadBytes).to.equal(1048576);
     expect(s.chromakey).to.deep.equal({ memory: 2048, timeout: 60 });
     expect(s.composite).to.deep.equal({ memory: 1536, timeout: 30 });
     expect(s.notify).to.deep.equal({ memory: 256, timeout: 10 });
@@ -679,6 +719,8 @@ describe("stack settings", () => {
       "theme-park-photos:retentionDays must be a whole number from 1 to 3650",
     );
     expect(() => from({ chromakeyMemory: "64" })).to.throw("chromakeyMemory");
+    expect(() => from({ broadcast: "no" })).to.throw('theme-park-photos:broadcast must be true or false, got "no"');
+    expect(() => from({ maxUploadBytes: "0" })).to.throw("theme-park-photos:maxUploadBytes must be a whole number");
     expect(() => from({ topic: "photos/#" })).to.throw("plain MQTT topic");
     expect(() => from({ allowedOrigins: "https://a.example" })).to.throw("must be a list");
     expect(() => from({ allowedOrigins: '["https://a.example/path"]' })).to.throw("is not an origin");
