@@ -46,14 +46,30 @@ const iotEndpoint = pulumi.interpolate`https://${iotAddress}`;
 const topicArns = pulumi.all([partition, region, accountId]).apply(([p, r, a]) => iotArns(p, r, a, settings.topic));
 
 // --- Buckets: Upload -> Processing -> Final -----------------------------------------------------
-const upload = privateBucket("upload", { expireAfterDays: 1, corsPutOrigins: settings.allowedOrigins });
+const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: settings.allowedOrigins });
 const processing = privateBucket("processing", { expireAfterDays: 1 });
 const final = privateBucket("final", { expireAfterDays: settings.retentionDays });
 
 // --- CDN: the only reader of the Final bucket ---------------------------------------------------
-// AWS's managed "CachingOptimized" cache policy (a fixed, documented id in every account).
-const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const FINAL_ORIGIN_ID = "final-bucket";
+
+// Like AWS's managed CachingOptimized, plus the `v` query parameter in the cache key: each souvenir's URL carries
+// its object's ETag (pipeline/keys.ts finalImageUrl), so a re-upload to the same key is a new cache entry and
+// the old souvenir, cached as immutable, is never served for it. No invalidations needed.
+const souvenirCache = new aws.cloudfront.CachePolicy("souvenirs", {
+  name: `${prefix}-souvenirs`,
+  comment: "Souvenirs by key and version (?v=<ETag>)",
+  minTtl: 1,
+  defaultTtl: 86400,
+  maxTtl: 31536000,
+  parametersInCacheKeyAndForwardedToOrigin: {
+    cookiesConfig: { cookieBehavior: "none" },
+    headersConfig: { headerBehavior: "none" },
+    queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["v"] } },
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  },
+});
 
 const finalOriginAccess = new aws.cloudfront.OriginAccessControl("final", {
   name: `${prefix}-final`,
@@ -81,7 +97,7 @@ const cdn = new aws.cloudfront.Distribution("final", {
     viewerProtocolPolicy: "redirect-to-https",
     allowedMethods: ["GET", "HEAD"],
     cachedMethods: ["GET", "HEAD"],
-    cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+    cachePolicyId: souvenirCache.id,
     compress: true,
   },
   restrictions: { geoRestriction: { restrictionType: "none" } },
@@ -123,12 +139,14 @@ const chromakey = stageFunction("chromakey", {
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
     PROCESSING_BUCKET: processing.bucket.bucket,
+    MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
     ...notifyTopic,
     ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
   },
+  // It deletes uploads it refuses as too big.
   buckets: pulumi
     .all([upload.bucket.arn, processing.bucket.arn])
-    .apply(([input, output]) => imageStageGrants(input, output)),
+    .apply(([input, output]) => imageStageGrants(input, output, true)),
   topicArns: topicArns.apply(publishTopics),
 });
 
@@ -178,6 +196,7 @@ const presign = apiFunction("presign", {
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
     UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
+    MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
     ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
   },
   policy: (logGroupArn) =>

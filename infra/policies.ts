@@ -1,5 +1,6 @@
 // IAM and resource policy documents as pure functions of ARNs, so the program wires them and the
 // tests read them back without AWS. Each grants only the calls the handlers make.
+import { NOTIFIED_PREFIX } from "../pipeline/keys";
 
 export interface Statement {
   Sid?: string;
@@ -21,6 +22,8 @@ const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: "2012-10-
 /** S3 actions on one bucket's objects (`<arn>/*`) and, rarely, on the bucket itself. */
 export interface BucketGrant {
   bucketArn: string;
+  /** Narrows objectActions to keys under this prefix (e.g. ".notified/"). */
+  objectPrefix?: string;
   objectActions: string[];
   bucketActions?: string[];
 }
@@ -44,24 +47,27 @@ export function stagePolicy(g: StageGrants): PolicyDocument {
 }
 
 function bucketStatements(g: BucketGrant): Statement[] {
-  const statements: Statement[] = [{ Effect: "Allow", Action: g.objectActions, Resource: `${g.bucketArn}/*` }];
+  const statements: Statement[] = [
+    { Effect: "Allow", Action: g.objectActions, Resource: `${g.bucketArn}/${g.objectPrefix ?? ""}*` },
+  ];
   if (g.bucketActions?.length) statements.push({ Effect: "Allow", Action: g.bucketActions, Resource: g.bucketArn });
   return statements;
 }
 
 /**
  * The grants match the handlers' S3 calls (pipeline/handlers/stage.ts, storage.ts, notify.ts):
- * the two image stages GetObject their input, HeadObject (= s3:GetObject) and PutObject their
- * output, and need ListBucket on the output bucket so a missing output is a 404, not a 403;
- * notify only reads and writes the "notified" tag on the final object.
+ * the two image stages GetObject their input (If-Match the event's ETag), HeadObject (= s3:GetObject) and
+ * conditionally PutObject their output, and need ListBucket on the output bucket so a missing output is a 404,
+ * not a 403. Chromakey also deletes an upload it refuses as too big. Notify only creates (If-None-Match) and,
+ * when publishing fails, deletes its claim markers.
  */
-export const imageStageGrants = (inputArn: string, outputArn: string): BucketGrant[] => [
-  { bucketArn: inputArn, objectActions: ["s3:GetObject"] },
+export const imageStageGrants = (inputArn: string, outputArn: string, deletesInput = false): BucketGrant[] => [
+  { bucketArn: inputArn, objectActions: deletesInput ? ["s3:GetObject", "s3:DeleteObject"] : ["s3:GetObject"] },
   { bucketArn: outputArn, objectActions: ["s3:GetObject", "s3:PutObject"], bucketActions: ["s3:ListBucket"] },
 ];
 
 export const notifyGrants = (finalArn: string): BucketGrant[] => [
-  { bucketArn: finalArn, objectActions: ["s3:GetObjectTagging", "s3:PutObjectTagging"] },
+  { bucketArn: finalArn, objectPrefix: NOTIFIED_PREFIX, objectActions: ["s3:PutObject", "s3:DeleteObject"] },
 ];
 
 /** The presign function signs PUT URLs with its own credentials: the URL can do only what it may. */
@@ -100,16 +106,21 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   return doc(tlsOnlyStatement(bucketArn));
 }
 
-/** The final bucket: TLS only, and readable by exactly one CloudFront distribution through OAC. */
+/**
+ * The final bucket: TLS only, and readable by exactly one CloudFront distribution through OAC, except the
+ * notify stage's claim markers (they are nobody's business).
+ */
 export function finalBucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
-  return doc(tlsOnlyStatement(bucketArn), {
-    Sid: "CloudFrontReadsFinals",
-    Effect: "Allow",
+  const cloudFront = {
     Principal: { Service: "cloudfront.amazonaws.com" },
     Action: "s3:GetObject",
-    Resource: `${bucketArn}/*`,
     Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
-  });
+  };
+  return doc(
+    tlsOnlyStatement(bucketArn),
+    { Sid: "CloudFrontReadsFinals", Effect: "Allow", ...cloudFront, Resource: `${bucketArn}/*` },
+    { Sid: "NotTheMarkers", Effect: "Deny", ...cloudFront, Resource: `${bucketArn}/${NOTIFIED_PREFIX}*` },
+  );
 }
 
 export function lambdaAssumeRolePolicy(): PolicyDocument {

@@ -235,7 +235,7 @@ describe("Pulumi program (mocked AWS)", function () {
 
         const policy = one("aws:s3/bucketPolicy:BucketPolicy", name);
         expect(policy.inputs.bucket).to.equal(id);
-        const deny = policyOf(policy).Statement.filter((s) => s.Effect === "Deny");
+        const deny = policyOf(policy).Statement.filter((s) => s.Sid === "DenyInsecureTransport");
         expect(deny).to.have.length(1);
         expect(deny[0]).to.deep.include({
           Principal: "*",
@@ -246,13 +246,13 @@ describe("Pulumi program (mocked AWS)", function () {
       });
     }
 
-    it("allows the browser PUT (Content-Type, ETag exposed) on Upload only, from the configured origins", () => {
+    it("allows the browser PUT and form POST (Content-Type, ETag exposed) on Upload only, from the configured origins", () => {
       const cors = all("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration");
       expect(cors.map((c) => c.name)).to.deep.equal(["upload"]);
       expect(cors[0].inputs.bucket).to.equal(bucketOf("upload").state.bucket);
       expect(cors[0].inputs.corsRules).to.have.length(1);
       expect(cors[0].inputs.corsRules[0]).to.deep.include({
-        allowedMethods: ["PUT"],
+        allowedMethods: ["PUT", "POST"],
         allowedOrigins: ["https://photos.example.com", "http://localhost:3000"],
         allowedHeaders: ["Content-Type"],
         exposeHeaders: ["ETag"],
@@ -260,17 +260,25 @@ describe("Pulumi program (mocked AWS)", function () {
     });
 
     it("lets only the CloudFront distribution read Final, and nobody read Upload or Processing", () => {
-      const finalAllows = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "final")).Statement.filter(
-        (s) => s.Effect === "Allow",
-      );
-      expect(finalAllows).to.deep.equal([
+      const finalStatements = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "final")).Statement;
+      const cloudFront = {
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST` } },
+      };
+      expect(finalStatements.filter((s) => s.Sid !== "DenyInsecureTransport")).to.deep.equal([
         {
           Sid: "CloudFrontReadsFinals",
           Effect: "Allow",
-          Principal: { Service: "cloudfront.amazonaws.com" },
-          Action: "s3:GetObject",
+          ...cloudFront,
           Resource: `arn:aws:s3:::${bucketOf("final").state.bucket}/*`,
-          Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST` } },
+        },
+        // The notify stage's claim markers live beside the souvenirs; the CDN may not read them.
+        {
+          Sid: "NotTheMarkers",
+          Effect: "Deny",
+          ...cloudFront,
+          Resource: `arn:aws:s3:::${bucketOf("final").state.bucket}/.notified/*`,
         },
       ]);
       for (const name of ["upload", "processing"]) {
@@ -403,6 +411,7 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         PROCESSING_BUCKET: proc,
+        MAX_UPLOAD_BYTES: "26214400",
         ...iot,
         CHROMAKEY_OPTIONS: JSON.stringify({ spillSuppression: 0.5 }),
       });
@@ -420,6 +429,7 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(fnOf("presign").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         UPLOAD_URL_EXPIRES: "300",
+        MAX_UPLOAD_BYTES: "26214400",
         ALLOWED_ORIGINS: "https://photos.example.com,http://localhost:3000",
       });
     });
@@ -500,10 +510,11 @@ describe("Pulumi program (mocked AWS)", function () {
       }
     });
 
-    it("chromakey: reads Upload, heads and writes Processing, publishes on the topic", () => {
+    it("chromakey: reads Upload (deleting what is too big), heads and writes Processing, publishes on the topics", () => {
       expect(grants(rolePolicyFor("chromakey"))).to.deep.equal(
         [
           `s3:GetObject ${s3("upload")}/*`,
+          `s3:DeleteObject ${s3("upload")}/*`,
           `s3:GetObject ${s3("processing")}/*`,
           `s3:PutObject ${s3("processing")}/*`,
           `s3:ListBucket ${s3("processing")}`,
@@ -524,11 +535,11 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("notify: only reads and writes the 'notified' tag on Final objects, publishes on the topic", () => {
+    it("notify: only creates and deletes its claim markers in Final, publishes on the topics", () => {
       expect(grants(rolePolicyFor("notify"))).to.deep.equal(
         [
-          `s3:GetObjectTagging ${s3("final")}/*`,
-          `s3:PutObjectTagging ${s3("final")}/*`,
+          `s3:PutObject ${s3("final")}/.notified/*`,
+          `s3:DeleteObject ${s3("final")}/.notified/*`,
           ...stageCommon("notify"),
         ].sort(),
       );
@@ -576,7 +587,7 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 
   describe("CDN", () => {
-    it("serves Final through CloudFront with a SigV4 Origin Access Control, https only, CachingOptimized", () => {
+    it("serves Final through CloudFront with a SigV4 Origin Access Control, https only, cached by key and version", () => {
       const oac = one("aws:cloudfront/originAccessControl:OriginAccessControl", "final").inputs;
       expect(oac).to.include({
         originAccessControlOriginType: "s3",
@@ -594,8 +605,16 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(dist.defaultCacheBehavior).to.include({
         targetOriginId: dist.origins[0].originId,
         viewerProtocolPolicy: "redirect-to-https",
-        cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        cachePolicyId: "souvenirs-id",
       });
+      // The notification's URL ends in ?v=<ETag>: a re-upload to a key is a new cache entry, never the old souvenir.
+      const cache = one("aws:cloudfront/cachePolicy:CachePolicy", "souvenirs").inputs;
+      expect(cache.parametersInCacheKeyAndForwardedToOrigin).to.deep.include({
+        queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["v"] } },
+        headersConfig: { headerBehavior: "none" },
+        cookiesConfig: { cookieBehavior: "none" },
+      });
+      expect(cache).to.include({ minTtl: 1, defaultTtl: 86400 });
       expect(dist.defaultCacheBehavior.allowedMethods).to.deep.equal(["GET", "HEAD"]);
       expect(dist).to.not.have.property("orderedCacheBehaviors");
     });
