@@ -3,11 +3,11 @@ import { loadConfig, requireSetting } from "../config";
 import type { StageConfig } from "../config";
 import { s3Client } from "../clients";
 import { isPhotoError } from "../errors";
-import { decodeEventKey, finalKey, parsePhotoKey } from "../keys";
+import { decodeEventKey, eventVersion, failedNoticeId, finalKey, parsePhotoKey } from "../keys";
 import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
 import { photoFailed } from "../messages";
-import { publish } from "../notifier";
+import { publishOnce } from "../notifier";
 import { deleteObject, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
 import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
 
@@ -97,6 +97,8 @@ async function handleRecord(
   }
 
   const fields = { stage: stage.name, photoId: photo.photoId, key };
+  const tell = (reason: string) =>
+    tellGuest(config, finalKey(photo), reason, failedNoticeId(stage.name, eventVersion(record.s3.object)), fields);
   const outKey = stage.outputKey(photo);
   const s3 = s3Client(config);
   const limit = stage.inputLimit?.(config);
@@ -105,7 +107,7 @@ async function handleRecord(
     // S3 takes up to 5 GB through a presigned PUT; a photo that size is refused before a byte is downloaded.
     const reason = tooBigReason(size, limit);
     log("warn", "refused: too big", { ...fields, bytes: size, limit });
-    await tellGuest(config, finalKey(photo), reason, fields);
+    await tell(reason);
     // The guest has their answer either way; an upload left behind expires with the bucket's lifecycle rule.
     await deleteObject(s3, inputBucket, key).catch((err: unknown) =>
       log("error", "could not delete the refused upload", { ...fields, error: errorMessage(err) }),
@@ -149,7 +151,7 @@ async function handleRecord(
   } catch (err) {
     const photoProblem = isPhotoError(err);
     log(photoProblem ? "warn" : "error", "failed", { ...fields, error: errorMessage(err) });
-    await tellGuest(config, finalKey(photo), photoProblem ? err.reason : INTERNAL_FAILURE_REASON, fields);
+    await tell(photoProblem ? err.reason : INTERNAL_FAILURE_REASON);
     // A photo we cannot read is done with: retrying it would fail the same way.
     if (!photoProblem) throw err;
   }
@@ -159,16 +161,21 @@ function madeFromThisOrLater(existing: ExistingOutput | undefined, source: Sourc
   return existing?.source !== undefined && isSameOrLater(existing.source, source);
 }
 
-async function tellGuest(
+/** Sends photoFailed once per event (duplicates and the failure reporter find the notice taken); never throws. */
+export async function tellGuest(
   config: StageConfig,
   objectKey: string,
   reason: string,
+  noticeId: string,
   fields: Record<string, unknown>,
 ): Promise<void> {
   try {
     requireSetting(config, "iotEndpoint", "IOT_ENDPOINT");
-    await publish(config, photoFailed(objectKey, reason));
-    log("info", "photoFailed sent", { ...fields, reason });
+    if (await publishOnce(config, photoFailed(objectKey, reason), noticeId)) {
+      log("info", "photoFailed sent", { ...fields, reason });
+    } else {
+      log("info", "skipped: the guest was already told", { ...fields, reason });
+    }
   } catch (err) {
     log("error", "could not send photoFailed", { ...fields, error: errorMessage(err) });
   }
