@@ -42,3 +42,11 @@ declare module "@20minutes/s3rver" {
 
   export = S3rver;
 }
+
+declare module "@20minutes/s3rver/lib/models/account" {
+  /** The one account s3rver knows; its key pairs are the credentials s3rver's own signature check accepts. */
+  export const DUMMY_ACCOUNT: {
+    createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+    revokeAccessKey(accessKeyId: string): void;
+  };
+}
