@@ -162,7 +162,7 @@ function madeFromThisOrLater(existing: ExistingOutput | undefined, source: Sourc
 }
 
 /** Sends photoFailed once per event (duplicates and the failure reporter find the notice taken); never throws. */
-export async function tellGuest(
+async function tellGuest(
   config: StageConfig,
   objectKey: string,
   reason: string,
