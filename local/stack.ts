@@ -134,7 +134,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
       runner.dispatch(event);
     };
-    let sequence = 0;
+    // Sequencers only grow for a key, across restarts too, as S3's do: the stages tell a new upload to a key from
+    // a late copy of an older event by them. A millisecond clock with room for 1000 events per millisecond.
+    let sequence = Date.now() * 1000;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
       host: HOST,
