@@ -15,7 +15,7 @@ export function corsResponseParameters(allowedOrigins: readonly string[]): Recor
   const origin =
     allowedOrigins.includes("*") || allowedOrigins.length === 1
       ? `'${allowedOrigins.includes("*") ? "*" : allowedOrigins[0]}'`
-      : "method.request.header.origin";
+      : "method.request.header.Origin";
   return {
     "gatewayresponse.header.Access-Control-Allow-Origin": origin,
     "gatewayresponse.header.Access-Control-Allow-Methods": "'GET, OPTIONS'",

@@ -629,7 +629,7 @@ describe("Pulumi program (mocked AWS)", function () {
       const responses = JSON.parse(api.inputs.body)["x-amazon-apigateway-gateway-responses"] as Record<string, any>;
       // Two allowed origins: the request's Origin is echoed (the bodies hold nothing but the error).
       const cors = {
-        "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.origin",
+        "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.Origin",
         "gatewayresponse.header.Access-Control-Allow-Methods": "'GET, OPTIONS'",
         "gatewayresponse.header.Access-Control-Allow-Headers": "'Content-Type'",
         "gatewayresponse.header.Vary": "'Origin'",
