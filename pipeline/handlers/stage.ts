@@ -1,3 +1,4 @@
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event, S3EventRecord } from "aws-lambda";
 import { loadConfig, requireSetting } from "../config";
 import type { StageConfig } from "../config";
@@ -120,7 +121,7 @@ async function handleRecord(
   };
   try {
     await withinTime(timeLimitMs, stage.name, async (abandoned) => {
-      let existing = await headOutput(s3, outputBucket, outKey);
+      const existing = await headOutput(s3, outputBucket, outKey);
       if (madeFromThisOrLater(existing, source)) {
         log("info", "skipped: already processed", fields);
         return;
@@ -135,16 +136,12 @@ async function handleRecord(
       abandoned.throwIfAborted();
       const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
       const made = { ...source, eTag: source.eTag || input.eTag };
-      for (let attempt = 1; ; attempt++) {
-        // The guest has been told it failed: a late output would contradict that.
-        abandoned.throwIfAborted();
-        if (await timed("write", fields, () => writeOutput(s3, outputBucket, outKey, output, made, existing))) break;
-        existing = await headOutput(s3, outputBucket, outKey);
-        if (madeFromThisOrLater(existing, made)) {
-          log("info", "skipped: a concurrent run of this event wrote the output first", fields);
-          return;
-        }
-        if (attempt === WRITE_ATTEMPTS) throw new Error(`${outputBucket}/${outKey} kept changing while writing it`);
+      // The guest has been told it failed (deadline): a late output would contradict that.
+      abandoned.throwIfAborted();
+      const write = () => writeOutputOnce(s3, outputBucket, outKey, output, made, existing);
+      if (!(await timed("write", fields, write))) {
+        log("info", "skipped: a concurrent run of this event wrote the output first", fields);
+        return;
       }
       log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
     });
@@ -154,6 +151,26 @@ async function handleRecord(
     await tell(photoProblem ? err.reason : INTERNAL_FAILURE_REASON);
     // A photo we cannot read is done with: retrying it would fail the same way.
     if (!photoProblem) throw err;
+  }
+}
+
+/**
+ * Writes the output unless a run for this or a later version of the input already did: conditionally on what the
+ * key held when the run began, then, each time another writer got there first, on what it holds now.
+ */
+async function writeOutputOnce(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  output: OutputObject,
+  source: SourceVersion,
+  expected: ExistingOutput | undefined,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    if (await writeOutput(s3, bucket, key, output, source, expected)) return true;
+    expected = await headOutput(s3, bucket, key);
+    if (madeFromThisOrLater(expected, source)) return false;
+    if (attempt === WRITE_ATTEMPTS) throw new Error(`${bucket}/${key} kept changing while writing it`);
   }
 }
 
