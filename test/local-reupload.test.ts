@@ -25,15 +25,17 @@ describe("local stack: a re-upload after a restart", function () {
 
   it("is processed and notified again, at a new URL", async () => {
     stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
-    const first = await listen(stack.mqttWsUrl, stack.env.NOTIFY_TOPIC);
     const ticket = await requestUpload(`${stack.webUrl}/Upload`);
+    // The photo's own topic, as the page listens (the broadcast topic may be off).
+    const topic = `${stack.env.NOTIFY_TOPIC}/${ticket.photoFilename.replace(/\.jpg$/, "")}`;
+    const first = await listen(stack.mqttWsUrl, topic);
     await putPhoto(ticket.uploadURL, await greenScreenJpeg(240, 300));
     const before = await first.waitFor(ticket.photoFilename, 30_000);
     await first.close();
     await stack.stop();
 
     stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
-    const second = await listen(stack.mqttWsUrl, stack.env.NOTIFY_TOPIC);
+    const second = await listen(stack.mqttWsUrl, topic);
     const s3 = new S3Client({
       region: stack.env.AWS_REGION,
       endpoint: stack.s3Endpoint,
