@@ -134,7 +134,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
       runner.dispatch(event);
     };
-    let sequence = 0;
+    // Sequencers only grow for a key, across restarts too, as S3's do: the stages tell a new upload to a key from
+    // a late copy of an older event by them. A millisecond clock with room for 1000 events per millisecond.
+    let sequence = Date.now() * 1000;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
       host: HOST,
@@ -181,7 +183,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (value !== undefined && value.trim() !== "") env[name] = value;
     }
     // A bad THEME or CHROMAKEY_OPTIONS would fail every photo: say so now, in one line.
-    loadConfig(env);
+    const stageConfig = loadConfig(env);
     // The handlers read process.env when called, as on Lambda; restored on stop so stacks do not leak into each other.
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
@@ -192,7 +194,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     });
 
-    const broadcast = broadcastSetting(process.env.NOTIFY_BROADCAST);
+    // The stages' own reading of NOTIFY_BROADCAST (pipeline/config.ts), so broker and publisher agree.
+    const broadcast = stageConfig.broadcast;
     const broker = await startMqttBroker(http, "/mqtt", { allowedOrigins, topic: env.NOTIFY_TOPIC, broadcast });
     cleanups.push(() => broker.close());
 
@@ -312,14 +315,6 @@ async function getImage(s3: S3Client, bucket: string, key: string): Promise<Stor
       return undefined;
     throw err;
   }
-}
-
-/** NOTIFY_BROADCAST: on unless set to false (the cloud stack's `broadcast` setting). */
-function broadcastSetting(raw: string | undefined): boolean {
-  const value = raw?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  throw new Error(`NOTIFY_BROADCAST must be true or false, got "${raw}"`);
 }
 
 function portFromEnv(name: string, fallback: number): number {

@@ -1,5 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { StageConfig } from "./config";
 
 /**
@@ -10,6 +11,7 @@ import type { StageConfig } from "./config";
  */
 const s3Clients = new Map<string, S3Client>();
 const iotClients = new Map<string, IoTDataPlaneClient>();
+const sqsClients = new Map<string, SQSClient>();
 
 /**
  * A connection that does not open, or a response that stops arriving, fails the attempt (the SDK then retries)
@@ -45,6 +47,16 @@ export function iotClient(config: StageConfig): IoTDataPlaneClient {
   if (!client) {
     client = new IoTDataPlaneClient({ region: config.region, endpoint: config.iotEndpoint, requestHandler: TIMEOUTS });
     iotClients.set(id, client);
+  }
+  return client;
+}
+
+/** The failure reporter's queue client (the AWS SDK's AWS_ENDPOINT_URL_SQS points it elsewhere, for tests). */
+export function sqsClient(config: StageConfig): SQSClient {
+  let client = sqsClients.get(config.region);
+  if (!client) {
+    client = new SQSClient({ region: config.region });
+    sqsClients.set(config.region, client);
   }
   return client;
 }

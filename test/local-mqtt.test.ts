@@ -167,9 +167,10 @@ describe("local MQTT broker and IoT bridge", function () {
       quiet = await startTestStack({ runStages: false });
     });
     after(async () => {
+      // Stopping restores the environment the stack found (NOTIFY_BROADCAST=false), so restore after it.
+      await quiet?.stopAndClean();
       if (saved === undefined) delete process.env.NOTIFY_BROADCAST;
       else process.env.NOTIFY_BROADCAST = saved;
-      await quiet?.stopAndClean();
     });
 
     it("refuses the broadcast topic and says so in the front-end configuration", async () => {
