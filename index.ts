@@ -5,9 +5,10 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { privateBucket, withPolicy } from "./infra/buckets";
+import { invokeOnCreated, privateBucket, withPolicy } from "./infra/buckets";
 import { checkBuildOutputs, presignCallback, stageCallbacks } from "./infra/callbacks";
 import { readSettings } from "./infra/config";
+import { corsGatewayResponses } from "./infra/gateway-responses";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
 import { checkLayer, LAYER_DIR, layerContents } from "./infra/layer";
 import { DEFAULT_KEY_OPTIONS } from "./pipeline/chromakey";
@@ -18,8 +19,9 @@ import {
   finalBucketPolicy,
   imageStageGrants,
   iotArns,
-  notifyGrants,
+  noticeGrants,
   presignPolicy,
+  publishTopics,
   tlsOnlyBucketPolicy,
 } from "./infra/policies";
 
@@ -41,14 +43,30 @@ const iotEndpoint = pulumi.interpolate`https://${iotAddress}`;
 const topicArns = pulumi.all([partition, region, accountId]).apply(([p, r, a]) => iotArns(p, r, a, settings.topic));
 
 // --- Buckets: Upload -> Processing -> Final -----------------------------------------------------
-const upload = privateBucket("upload", { expireAfterDays: 1, corsPutOrigins: settings.allowedOrigins });
+const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: settings.allowedOrigins });
 const processing = privateBucket("processing", { expireAfterDays: 1 });
 const final = privateBucket("final", { expireAfterDays: settings.retentionDays });
 
 // --- CDN: the only reader of the Final bucket ---------------------------------------------------
-// AWS's managed "CachingOptimized" cache policy (a fixed, documented id in every account).
-const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const FINAL_ORIGIN_ID = "final-bucket";
+
+// Like AWS's managed CachingOptimized, plus the `v` query parameter in the cache key: each souvenir's URL carries
+// its object's ETag (pipeline/keys.ts finalImageUrl), so a re-upload to the same key is a new cache entry and
+// the old souvenir, cached as immutable, is never served for it. No invalidations needed.
+const souvenirCache = new aws.cloudfront.CachePolicy("souvenirs", {
+  name: `${prefix}-souvenirs`,
+  comment: "Souvenirs by key and version (?v=<ETag>)",
+  minTtl: 1,
+  defaultTtl: 86400,
+  maxTtl: 31536000,
+  parametersInCacheKeyAndForwardedToOrigin: {
+    cookiesConfig: { cookieBehavior: "none" },
+    headersConfig: { headerBehavior: "none" },
+    queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["v"] } },
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  },
+});
 
 const finalOriginAccess = new aws.cloudfront.OriginAccessControl("final", {
   name: `${prefix}-final`,
@@ -76,7 +94,7 @@ const cdn = new aws.cloudfront.Distribution("final", {
     viewerProtocolPolicy: "redirect-to-https",
     allowedMethods: ["GET", "HEAD"],
     cachedMethods: ["GET", "HEAD"],
-    cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+    cachePolicyId: souvenirCache.id,
     compress: true,
   },
   restrictions: { geoRestriction: { restrictionType: "none" } },
@@ -102,7 +120,19 @@ const nativeLayer = new aws.lambda.LayerVersion("native", {
 });
 
 // --- Stages: one function per bucket, each allowed only its own step ----------------------------
-const notifyTopic = { NOTIFY_TOPIC: settings.topic, IOT_ENDPOINT: iotEndpoint };
+// Every stage may tell the guest, once per event: it claims each notice in the Final bucket first
+// (pipeline/notifier.ts publishOnce). So may each stage's failure reporter (infra/functions.ts).
+const notices = {
+  NOTIFY_TOPIC: settings.topic,
+  NOTIFY_BROADCAST: String(settings.broadcast),
+  IOT_ENDPOINT: iotEndpoint,
+  FINAL_BUCKET: final.bucket.bucket,
+};
+const reporting = {
+  topicArns: topicArns.apply(publishTopics),
+  finalBucketArn: final.bucket.arn,
+  reporterEnvironment: notices,
+};
 
 const chromakey = stageFunction("chromakey", {
   callback: stageCallbacks.chromakey,
@@ -114,13 +144,15 @@ const chromakey = stageFunction("chromakey", {
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
     PROCESSING_BUCKET: processing.bucket.bucket,
-    ...notifyTopic,
+    MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
+    ...notices,
     ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
   },
+  // It deletes uploads it refuses as too big.
   buckets: pulumi
-    .all([upload.bucket.arn, processing.bucket.arn])
-    .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArn: topicArns.topic,
+    .all([upload.bucket.arn, processing.bucket.arn, final.bucket.arn])
+    .apply(([input, output, finals]) => [...imageStageGrants(input, output, true), ...noticeGrants(finals)]),
+  ...reporting,
 });
 
 const composite = stageFunction("composite", {
@@ -132,15 +164,14 @@ const composite = stageFunction("composite", {
   after: [processingLocked.settled],
   environment: {
     PROCESSING_BUCKET: processing.bucket.bucket,
-    FINAL_BUCKET: final.bucket.bucket,
-    ...notifyTopic,
+    ...notices,
     ...(settings.theme ? { THEME: settings.theme } : {}),
     ...(settings.parkName ? { PARK_NAME: settings.parkName } : {}),
   },
   buckets: pulumi
     .all([processing.bucket.arn, final.bucket.arn])
-    .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArn: topicArns.topic,
+    .apply(([input, output]) => [...imageStageGrants(input, output), ...noticeGrants(output)]),
+  ...reporting,
 });
 
 const notify = stageFunction("notify", {
@@ -149,15 +180,16 @@ const notify = stageFunction("notify", {
   ...settings.notify,
   root,
   after: [finalLocked.settled],
-  environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
-  buckets: final.bucket.arn.apply(notifyGrants),
-  topicArn: topicArns.topic,
+  environment: { FINAL_URL_BASE: finalUrlBase, ...notices },
+  buckets: final.bucket.arn.apply(noticeGrants),
+  ...reporting,
 });
 
-// Each subscription's BucketNotification waits for its function, which waits for the bucket's settings.
-upload.bucket.onObjectCreated("chromakey", chromakey.func);
-processing.bucket.onObjectCreated("composite", composite.func);
-final.bucket.onObjectCreated("notify", notify.func);
+// S3 invokes each stage for its own bucket, in this account only. Composite and notify take only the
+// suffix their stage writes (notify never wakes for its own `.notified/` markers).
+invokeOnCreated("chromakey", upload, chromakey.func, accountId);
+invokeOnCreated("composite", processing, composite.func, accountId, ".png");
+invokeOnCreated("notify", final, notify.func, accountId, ".jpg");
 
 // --- Presign API: GET /Upload hands out a presigned PUT for the Upload bucket -------------------
 const presign = apiFunction("presign", {
@@ -169,15 +201,18 @@ const presign = apiFunction("presign", {
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
     UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
+    MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
     ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
   },
   policy: (logGroupArn) =>
     pulumi.all([upload.bucket.arn, logGroupArn]).apply(([bucketArn, logs]) => presignPolicy(bucketArn, logs)),
 });
 
-// Neither API Gateway nor awsx has a CORS switch: the handler answers OPTIONS and adds the headers.
+// Neither API Gateway nor awsx has a CORS switch: the handler answers OPTIONS and adds the headers,
+// and API Gateway's own errors (429 when throttled, 5xx) carry them through its gateway responses.
 const api = new awsx.classic.apigateway.API("photos-api", {
   stageName: "live",
+  gatewayResponses: corsGatewayResponses(settings.allowedOrigins),
   routes: [
     { path: "/Upload", method: "GET", eventHandler: presign.func },
     { path: "/Upload", method: "OPTIONS", eventHandler: presign.func },
@@ -191,7 +226,7 @@ new aws.apigateway.MethodSettings("photos-api-throttle", {
   settings: { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit },
 });
 
-// --- Browsers: unauthenticated Cognito identities may only listen on the topic -----------------
+// --- Browsers: unauthenticated Cognito identities may only listen, each to the photos it names ---
 const browsers = new aws.cognito.IdentityPool("browsers", {
   identityPoolName: `${prefix} browsers`,
   allowUnauthenticatedIdentities: true,
@@ -204,7 +239,7 @@ const browserRole = new aws.iam.Role("browser", {
 });
 new aws.iam.RolePolicy("browser", {
   role: browserRole.id,
-  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns))),
+  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns, settings.broadcast))),
 });
 new aws.cognito.IdentityPoolRoleAttachment("browsers", {
   identityPoolId: browsers.id,
@@ -219,6 +254,7 @@ export const finalBucketName = final.bucket.bucket;
 export const cdnDomain = cdn.domainName;
 export { iotEndpoint };
 export const topic = settings.topic;
+export const broadcast = settings.broadcast;
 export const identityPoolId = browsers.id;
 export { region };
 export const failureQueues = {
@@ -231,6 +267,7 @@ export const frontendConfig = {
   uploadUrl,
   mqttUrl: pulumi.interpolate`wss://${iotAddress}/mqtt`,
   topic: settings.topic,
+  broadcast: settings.broadcast,
   region,
   imageBaseUrl: finalUrlBase,
   identityPoolId: browsers.id,

@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const callbacks = (await import(path.join(root, "infra", "callbacks.ts"))) as {
     stageCallbacks: Record<string, (...args: any[]) => unknown>;
     presignCallback: (...args: any[]) => unknown;
-    codePathOptions: (root: string, name?: string) => import("@pulumi/pulumi").runtime.CodePathOptions;
+    failedCallback?: (...args: any[]) => unknown;
+    codePathOptions: (root: string, callback?: unknown) => import("@pulumi/pulumi").runtime.CodePathOptions;
   };
   const layer = (await import(path.join(root, "infra", "layer.ts"))) as {
     ensureLayer(root: string): unknown;
@@ -37,9 +38,13 @@ async function main(): Promise<void> {
   layer.ensureLayer(root);
   const nodePath = path.join(root, layer.LAYER_NODE_MODULES);
 
-  const functions = { ...callbacks.stageCallbacks, presign: callbacks.presignCallback };
+  const functions = {
+    ...callbacks.stageCallbacks,
+    presign: callbacks.presignCallback,
+    ...(callbacks.failedCallback ? { failed: callbacks.failedCallback } : {}),
+  };
   for (const [name, callback] of Object.entries(functions)) {
-    const pkg = await writePackage(name, callback, callbacks.codePathOptions(root, name), root);
+    const pkg = await writePackage(name, callback, callbacks.codePathOptions(root, callback), root);
     try {
       const handler = requiredHandler(pkg.dir);
       const times: number[] = [];

@@ -7,8 +7,8 @@ import { PolicyDocument } from "./policies";
 
 export interface PrivateBucketArgs {
   expireAfterDays: number;
-  /** Browser origins allowed to PUT through presigned URLs; no CORS rule when absent. */
-  corsPutOrigins?: string[];
+  /** Browser origins allowed to upload (presigned PUT URL or POST form); no CORS rule when absent. */
+  corsUploadOrigins?: string[];
 }
 
 export interface PrivateBucket {
@@ -71,15 +71,15 @@ export function privateBucket(name: string, args: PrivateBucketArgs): PrivateBuc
   );
 
   let last: pulumi.Resource = lifecycle;
-  if (args.corsPutOrigins) {
+  if (args.corsUploadOrigins) {
     last = new aws.s3.BucketCorsConfiguration(
       name,
       {
         bucket: bucket.id,
         corsRules: [
           {
-            allowedMethods: ["PUT"],
-            allowedOrigins: args.corsPutOrigins,
+            allowedMethods: ["PUT", "POST"],
+            allowedOrigins: args.corsUploadOrigins,
             allowedHeaders: ["Content-Type"],
             exposeHeaders: ["ETag"],
             maxAgeSeconds: 3000,
@@ -104,4 +104,34 @@ export function withPolicy(target: PrivateBucket, policy: pulumi.Output<PolicyDo
     { parent: target.bucket, dependsOn: [target.settled] },
   );
   return { ...target, settled: bucketPolicy };
+}
+
+/**
+ * S3 ObjectCreated events of `target` invoke `func`. Declared here rather than through `bucket.onObjectCreated`,
+ * whose invoke permission names only the bucket's ARN, which holds no account: were the bucket deleted, another
+ * account could create one of the same name and invoke the function. The permission also names the account.
+ */
+export function invokeOnCreated(
+  name: string,
+  target: PrivateBucket,
+  func: aws.lambda.Function,
+  accountId: pulumi.Input<string>,
+  filterSuffix?: string,
+): aws.s3.BucketNotification {
+  const permission = new aws.lambda.Permission(name, {
+    function: func.name,
+    action: "lambda:InvokeFunction",
+    principal: "s3.amazonaws.com",
+    sourceArn: target.bucket.arn,
+    sourceAccount: accountId,
+  });
+  // S3 checks the permission when the notification is set, and the function waited for the bucket's settings.
+  return new aws.s3.BucketNotification(
+    name,
+    {
+      bucket: target.bucket.id,
+      lambdaFunctions: [{ events: ["s3:ObjectCreated:*"], lambdaFunctionArn: func.arn, filterSuffix }],
+    },
+    { parent: target.bucket, dependsOn: [permission] },
+  );
 }

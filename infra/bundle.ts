@@ -1,7 +1,7 @@
 // Each function's code as one file: its handler and everything it imports, bundled by esbuild into
-// dist/functions/<name>/index.js. A function then ships only what it runs (notify and presign carry no image
-// code), and a cold start reads one file instead of resolving thousands. The native packages stay outside the
-// bundle: they come from the layer (infra/layer.ts), found through Lambda's NODE_PATH.
+// dist/functions/<name>/index.js. A function then ships only what it runs (notify, presign and the failure
+// reporter carry no image code), and a cold start reads one file instead of resolving thousands. The native
+// packages stay outside the bundle: they come from the layer (infra/layer.ts), found through Lambda's NODE_PATH.
 //
 // Each build records the hash of every file that went into it, so the Pulumi program can tell a stale bundle
 // (source edited or dependencies updated since) and rebuild it before deploying: `npm run build` does the same.
@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 
-export const FUNCTION_NAMES = ["chromakey", "composite", "notify", "presign"] as const;
+export const FUNCTION_NAMES = ["chromakey", "composite", "notify", "presign", "failed"] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Relative to the project root, as the function zip holds it. */

@@ -6,11 +6,13 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, S3Event } fr
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { bundleDir, ensureBundles, FUNCTION_NAMES, type FunctionName } from "./bundle";
+import type { FailedInvocation } from "../pipeline/handlers/failed";
+import { bundleDir, ensureBundles, type FunctionName } from "./bundle";
 
 // The context goes along so a stage can tell the guest before its timeout (see pipeline/handlers/stage.ts).
 type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type FailureHandler = (failure: FailedInvocation) => Promise<void>;
 
 export const chromakeyCallback = async (event: S3Event, context: Context): Promise<void> => {
   const stage = require("./dist/functions/chromakey") as { handler: S3Handler };
@@ -30,6 +32,12 @@ export const notifyCallback = async (event: S3Event, context: Context): Promise<
 export const presignCallback = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   const api = require("./dist/functions/presign") as { handler: ApiHandler };
   return api.handler(event);
+};
+
+/** A stage's on-failure destination (pipeline/handlers/failed.ts): tells the guest, keeps the record. */
+export const failedCallback = async (failure: FailedInvocation): Promise<void> => {
+  const reporter = require("./dist/functions/failed") as { handler: FailureHandler };
+  return reporter.handler(failure);
 };
 
 export const stageCallbacks = {
@@ -69,14 +77,20 @@ export function unshippedPackages(root: string): string[] {
   return [...dependencies, ...platform];
 }
 
-/**
- * A fresh object per function (CallbackFunction appends to extraExcludePackages in place). `name` is the
- * function's resource name, one of FUNCTION_NAMES.
- */
-export function codePathOptions(root: string, name: string): pulumi.runtime.CodePathOptions {
-  const fn = FUNCTION_NAMES.find((known) => known === name);
-  if (!fn) throw new Error(`no bundle for a function named "${name}" (known: ${FUNCTION_NAMES.join(", ")})`);
-  return { extraIncludePaths: includedPaths(fn), extraExcludePackages: unshippedPackages(root) };
+/** Which bundle each callback requires. */
+const BUNDLES = new Map<unknown, FunctionName>([
+  [chromakeyCallback, "chromakey"],
+  [compositeCallback, "composite"],
+  [notifyCallback, "notify"],
+  [presignCallback, "presign"],
+  [failedCallback, "failed"],
+]);
+
+/** A fresh object per function (CallbackFunction appends to extraExcludePackages in place). */
+export function codePathOptions(root: string, callback: unknown): pulumi.runtime.CodePathOptions {
+  const name = BUNDLES.get(callback);
+  if (!name) throw new Error("codePathOptions: not one of the callbacks in infra/callbacks.ts");
+  return { extraIncludePaths: includedPaths(name), extraExcludePackages: unshippedPackages(root) };
 }
 
 /**

@@ -4,8 +4,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { toApiGatewayEvent } from "./apigw-event";
+import { hostAllowed } from "./host-check";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
-import { imageContentType, photoKeyFromPath } from "./photo-path";
+import { sha256Hex, verifySigV4 } from "./sigv4";
+import type { Credentials } from "./sigv4";
+import { isJpeg, photoKeyFromPath } from "./photo-path";
 
 /** The same shape the Pulumi program outputs as `frontendConfig` (the cloud one adds `identityPoolId`). */
 export interface FrontendConfig {
@@ -14,6 +17,8 @@ export interface FrontendConfig {
   topic: string;
   region: string;
   imageBaseUrl: string;
+  /** whether notifications also go to the broadcast topic `topic` (else only to `<topic>/<photoId>`) */
+  broadcast: boolean;
 }
 
 export interface StoredImage {
@@ -28,7 +33,11 @@ export interface WebServerDeps {
   /** The Final bucket object, or undefined when there is none. */
   getFinalImage(key: string): Promise<StoredImage | undefined>;
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+  /** The only signer the IoT bridge accepts: the stack's credentials, in its region. */
+  iotSigner: { credentials: Credentials; region: string };
   frontendConfig: FrontendConfig;
+  /** Origins the page may be served from (ALLOWED_ORIGINS); their hosts, and loopback names, may be the Host. */
+  allowedOrigins: readonly string[];
   webDir: string;
   mqttClientScript: string;
   log(line: string): void;
@@ -64,6 +73,8 @@ export function createRequestListener(deps: WebServerDeps): (req: IncomingMessag
 async function route(deps: WebServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? "GET";
   const pathname = (req.url ?? "/").split("?")[0];
+  if (!hostAllowed(req.headers.host, deps.allowedOrigins))
+    return send(res, 421, { "Content-Type": "text/plain; charset=utf-8" }, "misdirected request\n", method);
 
   if (pathname === "/Upload") return presign(deps, req, res);
   if (pathname.startsWith("/topics/")) return bridgePublish(deps, req, res);
@@ -120,14 +131,15 @@ async function bridgePublish(deps: WebServerDeps, req: IncomingMessage, res: Ser
     req.headers.authorization,
     body?.length ?? MAX_PAYLOAD_BYTES + 1,
   );
-  if (!parsed.ok) {
-    return send(
-      res,
-      parsed.status,
-      { "Content-Type": "application/json", "x-amzn-ErrorType": parsed.error },
-      JSON.stringify({ message: parsed.message }),
-    );
-  }
+  const refuse = (status: number, error: string, message: string): void =>
+    send(res, status, { "Content-Type": "application/json", "x-amzn-ErrorType": error }, JSON.stringify({ message }));
+  if (!parsed.ok) return refuse(parsed.status, parsed.error, parsed.message);
+  // The signature itself, not just its shape: only the stages (holding the stack's key) may publish.
+  const signed = verifySigV4(
+    { method: req.method ?? "POST", rawUrl: req.url ?? "/", headers: req.headers },
+    { ...deps.iotSigner, service: "iotdata", now: Date.now(), presigned: false, payloadHash: sha256Hex(body ?? "") },
+  );
+  if (!signed.ok) return refuse(403, "ForbiddenException", signed.message);
   await deps.publish(parsed.topic, body ?? Buffer.alloc(0), parsed.qos);
   send(res, 200, { "Content-Type": "application/json" }, "{}");
 }
@@ -136,10 +148,13 @@ async function servePhoto(deps: WebServerDeps, encodedKey: string, method: strin
   const key = photoKeyFromPath(encodedKey);
   if (key === undefined) return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   const image = await deps.getFinalImage(key);
-  if (!image) return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
+  if (!image || !isJpeg(image.body))
+    return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   const headers: Record<string, string> = {
-    "Content-Type": imageContentType(key, image.contentType),
+    "Content-Type": "image/jpeg",
     "X-Content-Type-Options": "nosniff",
+    // Even opened on its own, the response may run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; sandbox",
     // The page may show it from any origin, as from the CDN.
     "Access-Control-Allow-Origin": "*",
     "Cache-Control": image.cacheControl ?? "public, max-age=86400",

@@ -12,7 +12,13 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { expect } from "chai";
 import * as mqtt from "mqtt";
 import { measureFolder, writePackage, type Package } from "../infra/artifact";
-import { checkBuildOutputs, codePathOptions, presignCallback, stageCallbacks } from "../infra/callbacks";
+import {
+  checkBuildOutputs,
+  codePathOptions,
+  failedCallback,
+  presignCallback,
+  stageCallbacks,
+} from "../infra/callbacks";
 import { ensureLayer, LAYER_NODE_MODULES, layerContents, nativeBinaryPaths } from "../infra/layer";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
@@ -96,8 +102,12 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     ensureLayer(ROOT); // the same script a deployer runs; needs the npm registry the first time
     layerPath = path.join(ROOT, LAYER_NODE_MODULES);
 
-    for (const [name, callback] of Object.entries({ ...stageCallbacks, presign: presignCallback })) {
-      packages[name] = await writePackage(name, callback, codePathOptions(ROOT, name), ROOT);
+    for (const [name, callback] of Object.entries({
+      ...stageCallbacks,
+      presign: presignCallback,
+      failed: failedCallback,
+    })) {
+      packages[name] = await writePackage(name, callback, codePathOptions(ROOT, callback), ROOT);
     }
 
     stack = await startStack({
@@ -149,14 +159,15 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
         expect(assets, `${name} draws nothing`).to.deep.equal([]);
       }
     }
-    // What each bundle loads from the layer: notify and presign carry no image code; chromakey never draws.
+    // What each bundle loads from the layer: notify, presign and the failure reporter carry no image code;
+    // chromakey never draws.
     const bundle = (name: string) =>
       fs.readFileSync(path.join(packages[name].dir, "dist/functions", name, "index.js"), "utf8");
     const loadsSharp = (name: string) => bundle(name).includes("@img/sharp-linux-x64/sharp.node");
     const loadsCanvas = (name: string) => bundle(name).includes("@napi-rs/canvas-linux-x64-gnu");
     expect([loadsSharp("chromakey"), loadsCanvas("chromakey")], "chromakey").to.deep.equal([true, false]);
     expect([loadsSharp("composite"), loadsCanvas("composite")], "composite").to.deep.equal([true, true]);
-    for (const name of ["notify", "presign"]) {
+    for (const name of ["notify", "presign", "failed"]) {
       expect(
         [loadsSharp(name), loadsCanvas(name), bundle(name).includes("image is corrupt or truncated")],
         name,
@@ -242,7 +253,8 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
       );
       await client.subscribeAsync(env.NOTIFY_TOPIC, { qos: 1 });
       // Deployed without the layer: notify never loads the native code.
-      const notified = await invoke(packages.notify, await eventFor(stack.buckets.final, uploadKey), env, undefined);
+      const finalEvent = await eventFor(stack.buckets.final, uploadKey);
+      const notified = await invoke(packages.notify, finalEvent, env, undefined);
       expect(notified.ok, `${notified.error}\n${notified.output}`).to.equal(true);
       const message = await Promise.race([
         received,
@@ -251,7 +263,10 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
       expect(message).to.deep.equal({
         level: "info",
         type: "photoProcessed",
-        message: { ObjectKey: uploadKey, URL: `${env.FINAL_URL_BASE}/booth%201/${photoId}.jpg` },
+        message: {
+          ObjectKey: uploadKey,
+          URL: `${env.FINAL_URL_BASE}/booth%201/${photoId}.jpg?v=${finalEvent.Records[0].s3.object.eTag}`,
+        },
       });
     } finally {
       await client.endAsync();

@@ -4,9 +4,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { stageCallbacks, presignCallback } from "../infra/callbacks";
+import { failedCallback, stageCallbacks, presignCallback } from "../infra/callbacks";
 import { readSettings } from "../infra/config";
+import { corsResponseParameters } from "../infra/gateway-responses";
 import { ensureLayer, LAYER_DIR } from "../infra/layer";
+import { browserIotPolicy, iotArns } from "../infra/policies";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "123456789012";
@@ -234,7 +236,7 @@ describe("Pulumi program (mocked AWS)", function () {
 
         const policy = one("aws:s3/bucketPolicy:BucketPolicy", name);
         expect(policy.inputs.bucket).to.equal(id);
-        const deny = policyOf(policy).Statement.filter((s) => s.Effect === "Deny");
+        const deny = policyOf(policy).Statement.filter((s) => s.Sid === "DenyInsecureTransport");
         expect(deny).to.have.length(1);
         expect(deny[0]).to.deep.include({
           Principal: "*",
@@ -245,13 +247,13 @@ describe("Pulumi program (mocked AWS)", function () {
       });
     }
 
-    it("allows the browser PUT (Content-Type, ETag exposed) on Upload only, from the configured origins", () => {
+    it("allows the browser PUT and form POST (Content-Type, ETag exposed) on Upload only, from the configured origins", () => {
       const cors = all("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration");
       expect(cors.map((c) => c.name)).to.deep.equal(["upload"]);
       expect(cors[0].inputs.bucket).to.equal(bucketOf("upload").state.bucket);
       expect(cors[0].inputs.corsRules).to.have.length(1);
       expect(cors[0].inputs.corsRules[0]).to.deep.include({
-        allowedMethods: ["PUT"],
+        allowedMethods: ["PUT", "POST"],
         allowedOrigins: ["https://photos.example.com", "http://localhost:3000"],
         allowedHeaders: ["Content-Type"],
         exposeHeaders: ["ETag"],
@@ -259,17 +261,25 @@ describe("Pulumi program (mocked AWS)", function () {
     });
 
     it("lets only the CloudFront distribution read Final, and nobody read Upload or Processing", () => {
-      const finalAllows = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "final")).Statement.filter(
-        (s) => s.Effect === "Allow",
-      );
-      expect(finalAllows).to.deep.equal([
+      const finalStatements = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "final")).Statement;
+      const cloudFront = {
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST` } },
+      };
+      expect(finalStatements.filter((s) => s.Sid !== "DenyInsecureTransport")).to.deep.equal([
         {
           Sid: "CloudFrontReadsFinals",
           Effect: "Allow",
-          Principal: { Service: "cloudfront.amazonaws.com" },
-          Action: "s3:GetObject",
+          ...cloudFront,
           Resource: `arn:aws:s3:::${bucketOf("final").state.bucket}/*`,
-          Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST` } },
+        },
+        // The notify stage's claim markers live beside the souvenirs; the CDN may not read them.
+        {
+          Sid: "NotTheMarkers",
+          Effect: "Deny",
+          ...cloudFront,
+          Resource: `arn:aws:s3:::${bucketOf("final").state.bucket}/.notified/*`,
         },
       ]);
       for (const name of ["upload", "processing"]) {
@@ -344,7 +354,14 @@ describe("Pulumi program (mocked AWS)", function () {
         const n = notifications.filter((x) => x.inputs.bucket === bucketName);
         expect(n, bucket).to.have.length(1);
         expect(n[0].inputs.lambdaFunctions).to.deep.equal([
-          { events: ["s3:ObjectCreated:*"], lambdaFunctionArn: fnOf(stage).state.arn },
+          {
+            events: ["s3:ObjectCreated:*"],
+            lambdaFunctionArn: fnOf(stage).state.arn,
+            // Notify never wakes for its own `.notified/` markers.
+            ...({ composite: { filterSuffix: ".png" }, notify: { filterSuffix: ".jpg" } } as Record<string, object>)[
+              stage
+            ],
+          },
         ]);
         expect(n[0].inputs).to.not.have.property("queues");
         expect(n[0].inputs).to.not.have.property("topics");
@@ -355,6 +372,8 @@ describe("Pulumi program (mocked AWS)", function () {
           principal: "s3.amazonaws.com",
           function: fnOf(stage).state.name,
           sourceArn: bucketOf(bucket).state.arn,
+          // A bucket ARN names no account: a same-named bucket elsewhere must not invoke the stage.
+          sourceAccount: ACCOUNT,
         });
       }
     });
@@ -373,6 +392,9 @@ describe("Pulumi program (mocked AWS)", function () {
         composite: [1024, 30],
         notify: [256, 10],
         presign: [256, 10],
+        "chromakey-failed": [256, 30],
+        "composite-failed": [256, 30],
+        "notify-failed": [256, 30],
       };
       expect(
         all("aws:lambda/function:Function")
@@ -394,35 +416,48 @@ describe("Pulumi program (mocked AWS)", function () {
       const up = bucketOf("upload").state.bucket;
       const proc = bucketOf("processing").state.bucket;
       const fin = bucketOf("final").state.bucket;
-      const iot = { IOT_ENDPOINT: `https://${IOT_ADDRESS}`, NOTIFY_TOPIC: "notifications" };
+      const iot = {
+        IOT_ENDPOINT: `https://${IOT_ADDRESS}`,
+        NOTIFY_TOPIC: "notifications",
+        NOTIFY_BROADCAST: "true",
+        FINAL_BUCKET: fin, // where each notice is claimed once
+      };
       expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
         MALLOC_ARENA_MAX: "2",
         UPLOAD_BUCKET: up,
         PROCESSING_BUCKET: proc,
+        MAX_UPLOAD_BYTES: "26214400",
         ...iot,
         CHROMAKEY_OPTIONS: JSON.stringify({ spillSuppression: 0.5 }),
       });
       expect(fnOf("composite").inputs.environment.variables).to.deep.equal({
         MALLOC_ARENA_MAX: "2",
         PROCESSING_BUCKET: proc,
-        FINAL_BUCKET: fin,
         ...iot,
         PARK_NAME: "Test Park",
       });
       expect(fnOf("notify").inputs.environment.variables).to.deep.equal({
-        FINAL_BUCKET: fin,
         FINAL_URL_BASE: `https://${CDN_DOMAIN}`,
         ...iot,
       });
+      for (const stage of ["chromakey", "composite", "notify"]) {
+        expect(fnOf(`${stage}-failed`).inputs.environment.variables).to.deep.equal({
+          ...iot,
+          FAILED_STAGE: stage,
+          FAILURE_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${stage}-failures-q`,
+        });
+      }
       expect(fnOf("presign").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         UPLOAD_URL_EXPIRES: "300",
+        MAX_UPLOAD_BYTES: "26214400",
         ALLOWED_ORIGINS: "https://photos.example.com,http://localhost:3000",
       });
     });
 
     it("packages the very callbacks infra/callbacks.ts exports, each requiring its own bundle", async () => {
       const callbacks: Record<string, (...args: any[]) => unknown> = { ...stageCallbacks, presign: presignCallback };
+      for (const stage of Object.keys(stageCallbacks)) callbacks[`${stage}-failed`] = failedCallback;
       for (const [name, callback] of Object.entries(callbacks)) {
         const archive = (await valueOf(pulumi.output(fnOf(name).props.code))) as pulumi.asset.AssetArchive;
         const files = (await archive.assets) as Record<string, pulumi.asset.Asset | pulumi.asset.Archive>;
@@ -433,24 +468,37 @@ describe("Pulumi program (mocked AWS)", function () {
           allowSecrets: true,
         });
         expect(index, name).to.equal(expected.text);
-        expect(index).to.include(`require("./dist/functions/${name}")`);
+        const bundle = name.endsWith("-failed") ? "failed" : name;
+        expect(index).to.include(`require("./dist/functions/${bundle}")`);
         const assets = ["assets/backgrounds", "assets/fonts", "assets/frame.png"];
         expect(Object.keys(files).sort(), "its bundle alone: no node_modules").to.deep.equal(
-          ["__index.js", `dist/functions/${name}`, ...(name === "composite" ? assets : [])].sort(),
+          ["__index.js", `dist/functions/${bundle}`, ...(name === "composite" ? assets : [])].sort(),
         );
         expect(Object.keys(files).filter((f) => f.startsWith("assets/samples") || f === "assets")).to.deep.equal([]);
       }
     });
 
-    it("retries no S3 event and sends failed ones to the stage's own encrypted 14-day SQS queue", () => {
+    it("retries no S3 event; a failed one goes to the stage's failure reporter, then its encrypted 14-day queue", () => {
       const configs = all("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
-      expect(configs.map((c) => c.name).sort()).to.deep.equal(["chromakey", "composite", "notify"]);
+      expect(configs.map((c) => c.name).sort()).to.deep.equal(
+        ["chromakey", "composite", "notify"].flatMap((stage) => [stage, `${stage}-failed`]).sort(),
+      );
       for (const { stage } of wiring) {
         const queue = one("aws:sqs/queue:Queue", `${stage}-failures`);
         expect(queue.inputs).to.include({ messageRetentionSeconds: 1209600, sqsManagedSseEnabled: true });
+        // However the invocation died (error, timeout, out of memory), Lambda hands the record to the reporter...
         const config = one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", stage).inputs;
         expect(config).to.include({ functionName: fnOf(stage).state.name, maximumRetryAttempts: 0 });
-        expect(config.destinationConfig).to.deep.equal({ onFailure: { destination: queue.state.arn } });
+        expect(config.destinationConfig).to.deep.equal({
+          onFailure: { destination: fnOf(`${stage}-failed`).state.arn },
+        });
+        // ...which tells the guest and puts the record in the queue; if it keeps failing, Lambda puts it there.
+        const reporter = one(
+          "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+          `${stage}-failed`,
+        ).inputs;
+        expect(reporter).to.include({ functionName: fnOf(`${stage}-failed`).state.name, maximumRetryAttempts: 2 });
+        expect(reporter.destinationConfig).to.deep.equal({ onFailure: { destination: queue.state.arn } });
       }
     });
   });
@@ -461,12 +509,16 @@ describe("Pulumi program (mocked AWS)", function () {
       `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/theme-park-photos-test-${fn}:*`;
     const queue = (fn: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${fn}-failures-q`;
     const topicArn = `arn:aws:iot:${REGION}:${ACCOUNT}:topic/notifications`;
-    const stageCommon = (fn: string) => [
+    const reporter = (fn: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}-failed-fn-1a2b`;
+    const publishing = (fn: string) => [
       `iot:Publish ${topicArn}`,
+      `iot:Publish ${topicArn}/*`,
       `logs:CreateLogStream ${logs(fn)}`,
       `logs:PutLogEvents ${logs(fn)}`,
-      `sqs:SendMessage ${queue(fn)}`,
     ];
+    // Every notice is claimed once: a marker under .notified/ in Final, removed again if publishing fails.
+    const claims = () => [`s3:PutObject ${s3("final")}/.notified/*`, `s3:DeleteObject ${s3("final")}/.notified/*`];
+    const stageCommon = (fn: string) => [...publishing(fn), ...claims(), `lambda:InvokeFunction ${reporter(fn)}`];
     const rolePolicyFor = (fn: string) => {
       const role = one("aws:iam/role:Role", fn);
       expect(fnOf(fn).inputs.role).to.equal(role.state.arn);
@@ -481,7 +533,15 @@ describe("Pulumi program (mocked AWS)", function () {
       for (const role of all("aws:iam/role:Role")) {
         expect(role.inputs).to.not.have.property("managedPolicyArns");
       }
-      for (const fn of ["chromakey", "composite", "notify", "presign"]) {
+      for (const fn of [
+        "chromakey",
+        "composite",
+        "notify",
+        "presign",
+        "chromakey-failed",
+        "composite-failed",
+        "notify-failed",
+      ]) {
         const trust = JSON.parse(one("aws:iam/role:Role", fn).inputs.assumeRolePolicy);
         expect(trust.Statement).to.deep.equal([
           { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -489,10 +549,11 @@ describe("Pulumi program (mocked AWS)", function () {
       }
     });
 
-    it("chromakey: reads Upload, heads and writes Processing, publishes on the topic", () => {
+    it("chromakey: reads Upload (deleting what is too big), heads and writes Processing, publishes on the topics", () => {
       expect(grants(rolePolicyFor("chromakey"))).to.deep.equal(
         [
           `s3:GetObject ${s3("upload")}/*`,
+          `s3:DeleteObject ${s3("upload")}/*`,
           `s3:GetObject ${s3("processing")}/*`,
           `s3:PutObject ${s3("processing")}/*`,
           `s3:ListBucket ${s3("processing")}`,
@@ -501,7 +562,7 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("composite: reads Processing, heads and writes Final, publishes on the topic", () => {
+    it("composite: reads Processing, heads and writes Final, publishes on the topics", () => {
       expect(grants(rolePolicyFor("composite"))).to.deep.equal(
         [
           `s3:GetObject ${s3("processing")}/*`,
@@ -513,14 +574,16 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("notify: only reads and writes the 'notified' tag on Final objects, publishes on the topic", () => {
-      expect(grants(rolePolicyFor("notify"))).to.deep.equal(
-        [
-          `s3:GetObjectTagging ${s3("final")}/*`,
-          `s3:PutObjectTagging ${s3("final")}/*`,
-          ...stageCommon("notify"),
-        ].sort(),
-      );
+    it("notify: only claims its notices in Final, publishes on the topics", () => {
+      expect(grants(rolePolicyFor("notify"))).to.deep.equal(stageCommon("notify").sort());
+    });
+
+    it("failure reporters: claim notices, publish on the topics, and keep records in their stage's queue only", () => {
+      for (const stage of ["chromakey", "composite", "notify"]) {
+        expect(grants(rolePolicyFor(`${stage}-failed`)), stage).to.deep.equal(
+          [...publishing(`${stage}-failed`), ...claims(), `sqs:SendMessage ${queue(stage)}`].sort(),
+        );
+      }
     });
 
     it("presign: may only put objects into Upload (what its presigned URLs can do) and write its logs", () => {
@@ -557,6 +620,37 @@ describe("Pulumi program (mocked AWS)", function () {
         expect(await valueOf((p.inputs.function as pulumi.CustomResource).urn)).to.match(/::presign$/);
     });
 
+    it("answers API Gateway's own 4XX and 5XX (throttling, errors) with CORS headers, keeping their status", () => {
+      const api = one("aws:apigateway/restApi:RestApi", "photos-api");
+      const responses = JSON.parse(api.inputs.body)["x-amazon-apigateway-gateway-responses"] as Record<string, any>;
+      // Two allowed origins: the request's Origin is echoed (the bodies hold nothing but the error).
+      const cors = {
+        "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.Origin",
+        "gatewayresponse.header.Access-Control-Allow-Methods": "'GET, OPTIONS'",
+        "gatewayresponse.header.Access-Control-Allow-Headers": "'Content-Type'",
+        "gatewayresponse.header.Vary": "'Origin'",
+      };
+      for (const type of ["DEFAULT_4XX", "DEFAULT_5XX"]) {
+        expect(responses[type], type).to.deep.equal({
+          responseParameters: cors,
+          responseTemplates: { "application/json": '{"message":$context.error.messageString}' },
+        });
+      }
+      // awsx's own two (a missing or denied route: 404) would otherwise override the defaults without CORS.
+      for (const type of ["MISSING_AUTHENTICATION_TOKEN", "ACCESS_DENIED"]) {
+        expect(responses[type]).to.deep.include({ statusCode: 404, responseParameters: cors });
+      }
+    });
+
+    it("names a single allowed origin (or *) in the gateway responses rather than echoing the request's", () => {
+      expect(corsResponseParameters(["https://photos.example.com"])).to.include({
+        "gatewayresponse.header.Access-Control-Allow-Origin": "'https://photos.example.com'",
+      });
+      const any = corsResponseParameters(["*"]);
+      expect(any).to.include({ "gatewayresponse.header.Access-Control-Allow-Origin": "'*'" });
+      expect(any).to.not.have.property("gatewayresponse.header.Vary");
+    });
+
     it("throttles the whole stage so a script cannot flood it", () => {
       const settings = one("aws:apigateway/methodSettings:MethodSettings", "photos-api-throttle").inputs;
       expect(settings).to.include({ restApi: API_ID, stageName: "live", methodPath: "*/*" });
@@ -565,7 +659,7 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 
   describe("CDN", () => {
-    it("serves Final through CloudFront with a SigV4 Origin Access Control, https only, CachingOptimized", () => {
+    it("serves Final through CloudFront with a SigV4 Origin Access Control, https only, cached by key and version", () => {
       const oac = one("aws:cloudfront/originAccessControl:OriginAccessControl", "final").inputs;
       expect(oac).to.include({
         originAccessControlOriginType: "s3",
@@ -583,15 +677,23 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(dist.defaultCacheBehavior).to.include({
         targetOriginId: dist.origins[0].originId,
         viewerProtocolPolicy: "redirect-to-https",
-        cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        cachePolicyId: "souvenirs-id",
       });
+      // The notification's URL ends in ?v=<ETag>: a re-upload to a key is a new cache entry, never the old souvenir.
+      const cache = one("aws:cloudfront/cachePolicy:CachePolicy", "souvenirs").inputs;
+      expect(cache.parametersInCacheKeyAndForwardedToOrigin).to.deep.include({
+        queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["v"] } },
+        headersConfig: { headerBehavior: "none" },
+        cookiesConfig: { cookieBehavior: "none" },
+      });
+      expect(cache).to.include({ minTtl: 1, defaultTtl: 86400 });
       expect(dist.defaultCacheBehavior.allowedMethods).to.deep.equal(["GET", "HEAD"]);
       expect(dist).to.not.have.property("orderedCacheBehaviors");
     });
   });
 
   describe("browser access to notifications", () => {
-    it("lets unauthenticated identities of this pool only connect, subscribe and receive on the topic", () => {
+    it("lets unauthenticated identities of this pool connect as themselves and listen to named photo topics and the broadcast", () => {
       const pool = one("aws:cognito/identityPool:IdentityPool", "browsers").inputs;
       expect(pool).to.include({ allowUnauthenticatedIdentities: true, allowClassicFlow: false });
 
@@ -610,12 +712,25 @@ describe("Pulumi program (mocked AWS)", function () {
       ]);
       const policies = all("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.state.name);
       expect(policies).to.have.length(1);
+      const doc = policyOf(policies[0]);
       const iot = `arn:aws:iot:${REGION}:${ACCOUNT}`;
-      expect(grants(policyOf(policies[0]))).to.deep.equal([
-        `iot:Connect ${iot}:client/*`,
+      expect(grants({ Statement: doc.Statement.filter((s) => s.Effect === "Allow") })).to.deep.equal([
+        `iot:Connect ${iot}:client/\${cognito-identity.amazonaws.com:sub}`,
         `iot:Receive ${iot}:topic/notifications`,
+        `iot:Receive ${iot}:topic/notifications/*`,
         `iot:Subscribe ${iot}:topicfilter/notifications`,
+        `iot:Subscribe ${iot}:topicfilter/notifications/*`,
       ]);
+      // IAM's `*` also matches MQTT's `+` and `#`: without this, `notifications/#` would hear every guest.
+      expect(doc.Statement.filter((s) => s.Effect === "Deny")).to.deep.equal([
+        {
+          Sid: "NoWildcardSubscriptions",
+          Effect: "Deny",
+          Action: "iot:Subscribe",
+          Resource: [`${iot}:topicfilter/*+*`, `${iot}:topicfilter/*#*`],
+        },
+      ]);
+      expect(JSON.stringify(doc), "browsers never publish").to.not.include("iot:Publish");
 
       const attachment = one("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", "browsers").inputs;
       expect(attachment.identityPoolId).to.equal(POOL_ID);
@@ -630,6 +745,7 @@ describe("Pulumi program (mocked AWS)", function () {
         uploadUrl,
         mqttUrl: `wss://${IOT_ADDRESS}/mqtt`,
         topic: "notifications",
+        broadcast: true,
         region: REGION,
         imageBaseUrl: `https://${CDN_DOMAIN}`,
         identityPoolId: POOL_ID,
@@ -650,6 +766,22 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 });
 
+describe("browser IoT policy with the broadcast off", () => {
+  it("leaves browsers only the photo topics they name", () => {
+    const doc = browserIotPolicy(iotArns("aws", REGION, ACCOUNT, "souvenirs"), false);
+    const iot = `arn:aws:iot:${REGION}:${ACCOUNT}`;
+    const allowed = doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+      arr(s.Action).flatMap((a) => arr(s.Resource ?? []).map((r) => `${a} ${r}`)),
+    );
+    expect(allowed.sort()).to.deep.equal([
+      `iot:Connect ${iot}:client/\${cognito-identity.amazonaws.com:sub}`,
+      `iot:Receive ${iot}:topic/souvenirs/*`,
+      `iot:Subscribe ${iot}:topicfilter/souvenirs/*`,
+    ]);
+    expect(doc.Statement.filter((s) => s.Effect === "Deny")).to.have.length(1);
+  });
+});
+
 describe("stack settings", () => {
   const from = (values: Record<string, string>) => readSettings((key) => values[key]);
 
@@ -660,7 +792,11 @@ describe("stack settings", () => {
       allowedOrigins: ["http://localhost:3000"],
       retentionDays: 7,
       uploadUrlExpires: 300,
+      broadcast: true,
+      maxUploadBytes: 26214400,
     });
+    expect(from({ broadcast: "false" }).broadcast).to.equal(false);
+    expect(from({ maxUploadBytes: "1048576" }).maxUploadBytes).to.equal(1048576);
     expect(s.chromakey).to.deep.equal({ memory: 2048, timeout: 60 });
     expect(s.composite).to.deep.equal({ memory: 1536, timeout: 30 });
     expect(s.notify).to.deep.equal({ memory: 256, timeout: 10 });
@@ -674,6 +810,8 @@ describe("stack settings", () => {
       "theme-park-photos:retentionDays must be a whole number from 1 to 3650",
     );
     expect(() => from({ chromakeyMemory: "64" })).to.throw("chromakeyMemory");
+    expect(() => from({ broadcast: "no" })).to.throw('theme-park-photos:broadcast must be true or false, got "no"');
+    expect(() => from({ maxUploadBytes: "0" })).to.throw("theme-park-photos:maxUploadBytes must be a whole number");
     expect(() => from({ topic: "photos/#" })).to.throw("plain MQTT topic");
     expect(() => from({ allowedOrigins: "https://a.example" })).to.throw("must be a list");
     expect(() => from({ allowedOrigins: '["https://a.example/path"]' })).to.throw("is not an origin");

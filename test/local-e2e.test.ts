@@ -4,7 +4,7 @@ import { listen, putPhoto, requestUpload } from "../local/client";
 import type { TopicListener } from "../local/client";
 import { readImageHeader } from "../pipeline/image-input";
 import { greenScreenJpeg } from "./local-photo";
-import { startTestStack } from "./local-stack";
+import { rawStatus, stackS3Client, startTestStack } from "./local-stack";
 
 describe("local stack: end to end", function () {
   this.timeout(60_000);
@@ -17,12 +17,7 @@ describe("local stack: end to end", function () {
     stack = await startTestStack();
     photo = await greenScreenJpeg();
     topic = await listen(stack.mqttWsUrl, stack.env.NOTIFY_TOPIC);
-    s3 = new S3Client({
-      region: stack.env.AWS_REGION,
-      endpoint: stack.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-    });
+    s3 = stackS3Client(stack);
   });
 
   after(async () => {
@@ -40,6 +35,7 @@ describe("local stack: end to end", function () {
       topic: "notifications",
       region: stack.env.AWS_REGION,
       imageBaseUrl: `${stack.webUrl}/photos`,
+      broadcast: true,
     });
   });
 
@@ -55,10 +51,17 @@ describe("local stack: end to end", function () {
 
     await putPhoto(ticket.uploadURL, photo);
     const note = await topic.waitFor(ticket.photoFilename, 30_000);
+    const finalETag = (
+      await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.final, Key: ticket.photoFilename }))
+    ).ETag?.replace(/"/g, "");
     expect(note).to.deep.equal({
       level: "info",
       type: "photoProcessed",
-      message: { ObjectKey: ticket.photoFilename, URL: `${stack.webUrl}/photos/${ticket.photoFilename}` },
+      // Versioned by the souvenir's ETag: a re-upload to the same key gets a URL of its own.
+      message: {
+        ObjectKey: ticket.photoFilename,
+        URL: `${stack.webUrl}/photos/${ticket.photoFilename}?v=${finalETag}`,
+      },
     });
 
     const processing = await s3.send(
@@ -136,6 +139,14 @@ describe("local stack: end to end", function () {
       const ticket = await requestUpload(`${stack.webUrl}/Upload`);
       expect((await preflight(ticket.uploadURL, "https://evil.example")).status).to.equal(403);
       expect((await preflight(ticket.uploadURL, stack.webUrl, "content-type,x-custom")).status).to.equal(403);
+      // A page elsewhere holding a genuine URL (or a browser skipping the preflight) still gets nothing.
+      const put = await fetch(ticket.uploadURL, {
+        method: "PUT",
+        body: new Uint8Array(photo),
+        headers: { "Content-Type": "image/jpeg", Origin: "https://evil.example" },
+      });
+      expect(put.status).to.equal(403);
+      expect(put.headers.get("access-control-allow-origin")).to.equal(null);
     });
 
     it("refuses a PUT with another Content-Type than the one signed", async () => {
@@ -175,6 +186,36 @@ describe("local stack: end to end", function () {
       }
     });
 
+    it("serves /photos only as JPEG, never sniffed: a stored SVG under a photo key is not served", async () => {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>`;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: stack.buckets.final,
+          Key: "planted.jpg",
+          Body: svg,
+          ContentType: "image/svg+xml",
+        }),
+      );
+      const planted = await fetch(`${stack.webUrl}/photos/planted.jpg`);
+      expect(planted.status).to.equal(404);
+      expect(await planted.text()).not.to.contain("<svg");
+
+      const jpeg = await greenScreenJpeg(64, 80);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: stack.buckets.final,
+          Key: "labelled.jpg",
+          Body: jpeg,
+          ContentType: "text/html",
+        }),
+      );
+      const served = await fetch(`${stack.webUrl}/photos/labelled.jpg`);
+      expect(served.status).to.equal(200);
+      expect(served.headers.get("content-type")).to.equal("image/jpeg");
+      expect(served.headers.get("x-content-type-options")).to.equal("nosniff");
+      expect(Buffer.from(await served.arrayBuffer()).equals(jpeg)).to.equal(true);
+    });
+
     it("serves the page, its script and the browser MQTT client", async () => {
       for (const [p, type] of [
         ["/", "text/html"],
@@ -185,6 +226,14 @@ describe("local stack: end to end", function () {
         const res = await fetch(`${stack.webUrl}${p}`);
         expect(res.status, p).to.equal(200);
         expect(res.headers.get("content-type"), p).to.contain(type);
+      }
+    });
+
+    it("answers only requests for this machine's name, not a page's domain rebound to 127.0.0.1", async () => {
+      const port = new URL(stack.webUrl).port;
+      for (const p of ["/frontend-config.json", "/Upload", "/"]) {
+        expect(await rawStatus(stack.webUrl, "GET", p, { Host: `evil.example:${port}` }), p).to.equal(421);
+        expect(await rawStatus(stack.webUrl, "GET", p, { Host: `127.0.0.1:${port}` }), p).to.equal(200);
       }
     });
 
