@@ -242,6 +242,8 @@ async function main(): Promise<void> {
             ? `${ratio(pkg.requireMs, old.requireMs)} (${ratio(pkg.requireCpuMs!, old.requireCpuMs!)})`
             : "";
         row += ` ${mb(old.bytes)} | ${mb(old.zippedBytes)} | ${requireCell(old)} | ${ratios} |`;
+      } else if (oldPackages) {
+        row += " | | | |"; // a function the baseline does not have
       }
       console.log(row);
     }

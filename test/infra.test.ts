@@ -405,7 +405,7 @@ describe("Pulumi program (mocked AWS)", function () {
         const fn = fnOf(name).inputs;
         expect(fn, name).to.include({ runtime: "nodejs22.x", handler: "__index.handler", memorySize: memory, timeout });
         expect(fn.architectures).to.deep.equal(["x86_64"]);
-        // Only the stages that draw load @napi-rs/canvas.
+        // Only the image stages load the native layer (sharp, and the canvas for drawing).
         expect(fn.layers, name).to.deep.equal(name === "chromakey" || name === "composite" ? [layer.state.arn] : []);
         expect(fn.loggingConfig.logGroup).to.equal(`/aws/lambda/theme-park-photos-test-${name}`);
         expect(one("aws:cloudwatch/logGroup:LogGroup", name).inputs.retentionInDays).to.be.a("number");
