@@ -115,13 +115,27 @@ describe("local stack: the web page in a browser", function () {
     });
   });
 
+  // One page at a time, closed after its test: a page left open elsewhere can hold the keyboard focus.
+  let open: Page | undefined;
+  async function newPage(options: {
+    viewport: { width: number; height: number };
+    deviceScaleFactor?: number;
+  }): Promise<Page> {
+    open = await browser.newPage(options);
+    return open;
+  }
+  afterEach(async () => {
+    await open?.close();
+    open = undefined;
+  });
+
   after(async () => {
     await browser?.close();
     await stack?.stopAndClean();
   });
 
   it("uploads a chosen photo and shows the composited souvenir, then a clear message for a bad file", async () => {
-    const page = await browser.newPage({ viewport: PHONE, deviceScaleFactor: 1 });
+    const page = await newPage({ viewport: PHONE, deviceScaleFactor: 1 });
     const problems = watchProblems(page);
     await page.goto(`${stack.webUrl}/`);
     // Ready only once subscribed to the topic: uploading before that could miss the notification.
@@ -136,7 +150,7 @@ describe("local stack: the web page in a browser", function () {
     expect(size.h).to.equal(1350);
     expect(size.src).to.match(new RegExp(`^${stack.webUrl}/photos/[0-9a-f-]{36}\\.jpg$`));
     expect(await page.locator(".photo.done .download").getAttribute("href")).to.equal(size.src);
-    expect(await page.locator(".photo.done .status").textContent()).to.match(/^Your souvenir is ready!\s*$/);
+    expect((await page.locator(".photo.done .status").textContent())?.trim()).to.equal("Your souvenir is ready!");
     await expectInView(page, [".photo.done img.souvenir", ".photo.done .status", ".photo.done .download"]);
 
     const badFile = path.join(dir, "holiday.heic");
@@ -154,7 +168,9 @@ describe("local stack: the web page in a browser", function () {
   });
 
   it("works by keyboard alone at 1280x800: Choose a photo, the souvenir and Download land in view", async () => {
-    const page = await browser.newPage({ viewport: LAPTOP, deviceScaleFactor: 1 });
+    const page = await newPage({ viewport: LAPTOP, deviceScaleFactor: 1 });
+    // Listening from the start turns on the file chooser's interception before anything can open it.
+    const chooser = page.waitForEvent("filechooser", { timeout: 45_000 });
     const problems = watchProblems(page);
     await page.goto(`${stack.webUrl}/`);
     await page.waitForSelector("#connection.ok", { timeout: 10_000 });
@@ -164,7 +180,6 @@ describe("local stack: the web page in a browser", function () {
     const stops = await tabUntil(page, (el) => el.text === "Choose a photo");
     expect(stops.map((s) => s.text)).to.deep.equal(["Take a photo", "Choose a photo"]);
     for (const stop of stops) expect(stop.ring, stop.text).to.equal(true);
-    const chooser = page.waitForEvent("filechooser");
     await page.keyboard.press("Enter");
     await (await chooser).setFiles(SAMPLE_PHOTO);
 
@@ -185,7 +200,7 @@ describe("local stack: the web page in a browser", function () {
   });
 
   it("names every control for a screen reader and announces the status", async () => {
-    const page = await browser.newPage({ viewport: LAPTOP });
+    const page = await newPage({ viewport: LAPTOP });
     await page.goto(`${stack.webUrl}/`);
     await page.waitForSelector("#connection.ok", { timeout: 10_000 });
     const snapshot = await page.locator("body").ariaSnapshot();
@@ -194,7 +209,7 @@ describe("local stack: the web page in a browser", function () {
     }
     // Nothing focusable without a name (a hidden input or an empty button would be read as just "button").
     const unnamed = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLElement>("button, a[href], input, select, textarea, [tabindex]")]
+      Array.from(document.querySelectorAll<HTMLElement>("button, a[href], input, select, textarea, [tabindex]"))
         .filter((el) => el.tabIndex >= 0 && el.getClientRects().length > 0)
         .filter((el) => !(el.getAttribute("aria-label") || el.textContent || "").trim())
         .map((el) => el.outerHTML),
@@ -203,7 +218,7 @@ describe("local stack: the web page in a browser", function () {
   });
 
   it("at 1280x800, a failed photo shows its whole reason and Try again, which sends it again", async () => {
-    const page = await browser.newPage({ viewport: LAPTOP });
+    const page = await newPage({ viewport: LAPTOP });
     const dir = path.join(tmpdir(), `tpp-browser-${process.pid}`);
     mkdirSync(dir, { recursive: true });
     const badFile = path.join(dir, "not-a-photo.jpg");
@@ -226,7 +241,7 @@ describe("local stack: the web page in a browser", function () {
   });
 
   it("takes a photo with the camera (getUserMedia) and gets an answer for it", async () => {
-    const page = await browser.newPage({ viewport: PHONE });
+    const page = await newPage({ viewport: PHONE });
     await page.goto(`${stack.webUrl}/`);
     await page.waitForSelector("#connection.ok", { timeout: 10_000 });
     await page.click("#camera-button");
