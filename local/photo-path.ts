@@ -15,16 +15,10 @@ export function photoKeyFromPath(encodedRest: string): string | undefined {
   return key.split("/").every((s) => s !== "" && s !== "." && s !== "..") ? key : undefined;
 }
 
-const IMAGE_TYPES: Record<string, string> = {
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  png: "image/png",
-  webp: "image/webp",
-};
-
-/** The Content-Type to serve: the stored one when it is an image type, else one from the extension. */
-export function imageContentType(key: string, stored: string | undefined): string {
-  if (stored && /^image\/[a-z0-9.+-]+$/i.test(stored)) return stored;
-  const ext = /\.([a-z0-9]+)$/i.exec(key)?.[1]?.toLowerCase() ?? "";
-  return IMAGE_TYPES[ext] ?? "application/octet-stream";
+/**
+ * Whether the bytes are a JPEG (SOI marker, then a marker). Souvenirs are JPEGs; anything else stored under a
+ * photo key (an SVG, HTML) is never served from the page's origin, where it could run script.
+ */
+export function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }

@@ -10,7 +10,8 @@ import { loadConfig } from "../pipeline/config";
 import { decodeEventKey } from "../pipeline/keys";
 import { startMqttBroker } from "./mqtt-broker";
 import { toLambdaS3Event } from "./s3-event";
-import { LOCAL_CREDENTIALS, startS3Server } from "./s3-server";
+import { loadOrCreateCredentials } from "./credentials";
+import { startS3Server } from "./s3-server";
 import { createStageRunner } from "./stage-runner";
 import type { StageRoute } from "./stage-runner";
 import { createRequestListener } from "./web-server";
@@ -55,6 +56,7 @@ const PASS_THROUGH = [
   "UPLOAD_URL_EXPIRES",
   "MAX_UPLOAD_BYTES",
   "ASSETS_DIR",
+  "NOTIFY_BROADCAST",
 ];
 
 /** A port that is already taken, said in one line by the caller. */
@@ -76,6 +78,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.quiet ? () => undefined : (line: string) => console.log(line);
   const region = process.env.AWS_REGION ?? "us-east-1";
   mkdirSync(dataDir, { recursive: true });
+  const credentials = loadOrCreateCredentials(dataDir);
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async (): Promise<void> => {
@@ -107,6 +110,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       port: s3Port,
       dataDir,
       buckets: BUCKETS,
+      credentials,
+      region,
       allowedOrigins,
       onEvent(raw) {
         const event = toLambdaS3Event(raw, region, ++sequence);
@@ -128,8 +133,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     const env: Record<string, string> = {
       AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       UPLOAD_BUCKET: BUCKETS.upload,
       PROCESSING_BUCKET: BUCKETS.processing,
       FINAL_BUCKET: BUCKETS.final,
@@ -156,14 +161,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     });
 
-    const broker = await startMqttBroker(http, "/mqtt");
+    const broadcast = broadcastSetting(process.env.NOTIFY_BROADCAST);
+    const broker = await startMqttBroker(http, "/mqtt", { allowedOrigins, topic: env.NOTIFY_TOPIC, broadcast });
     cleanups.push(() => broker.close());
 
     const s3Client = new S3Client({
       region,
       endpoint: s3Endpoint,
       forcePathStyle: true,
-      credentials: LOCAL_CREDENTIALS,
+      credentials,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
     });
@@ -176,6 +182,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       topic: env.NOTIFY_TOPIC,
       region,
       imageBaseUrl: `${webUrl}/photos`,
+      broadcast,
     };
     http.on(
       "request",
@@ -183,6 +190,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         presign,
         getFinalImage: (key) => getImage(s3Client, BUCKETS.final, key),
         publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
+        iotSigner: { credentials, region },
         frontendConfig,
         webDir: path.join(PROJECT_DIR, "local", "web"),
         mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
@@ -228,6 +236,14 @@ async function getImage(s3: S3Client, bucket: string, key: string): Promise<Stor
       return undefined;
     throw err;
   }
+}
+
+/** NOTIFY_BROADCAST: on unless set to false (the cloud stack's `broadcast` setting). */
+function broadcastSetting(raw: string | undefined): boolean {
+  const value = raw?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new Error(`NOTIFY_BROADCAST must be true or false, got "${raw}"`);
 }
 
 function portFromEnv(name: string, fallback: number): number {

@@ -5,7 +5,9 @@ import path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { toApiGatewayEvent } from "./apigw-event";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
-import { imageContentType, photoKeyFromPath } from "./photo-path";
+import { sha256Hex, verifySigV4 } from "./sigv4";
+import type { Credentials } from "./sigv4";
+import { isJpeg, photoKeyFromPath } from "./photo-path";
 
 /** The same shape the Pulumi program outputs as `frontendConfig` (the cloud one adds `identityPoolId`). */
 export interface FrontendConfig {
@@ -14,6 +16,8 @@ export interface FrontendConfig {
   topic: string;
   region: string;
   imageBaseUrl: string;
+  /** whether notifications also go to the broadcast topic `topic` (else only to `<topic>/<photoId>`) */
+  broadcast: boolean;
 }
 
 export interface StoredImage {
@@ -28,6 +32,8 @@ export interface WebServerDeps {
   /** The Final bucket object, or undefined when there is none. */
   getFinalImage(key: string): Promise<StoredImage | undefined>;
   publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+  /** The only signer the IoT bridge accepts: the stack's credentials, in its region. */
+  iotSigner: { credentials: Credentials; region: string };
   frontendConfig: FrontendConfig;
   webDir: string;
   mqttClientScript: string;
@@ -120,14 +126,15 @@ async function bridgePublish(deps: WebServerDeps, req: IncomingMessage, res: Ser
     req.headers.authorization,
     body?.length ?? MAX_PAYLOAD_BYTES + 1,
   );
-  if (!parsed.ok) {
-    return send(
-      res,
-      parsed.status,
-      { "Content-Type": "application/json", "x-amzn-ErrorType": parsed.error },
-      JSON.stringify({ message: parsed.message }),
-    );
-  }
+  const refuse = (status: number, error: string, message: string): void =>
+    send(res, status, { "Content-Type": "application/json", "x-amzn-ErrorType": error }, JSON.stringify({ message }));
+  if (!parsed.ok) return refuse(parsed.status, parsed.error, parsed.message);
+  // The signature itself, not just its shape: only the stages (holding the stack's key) may publish.
+  const signed = verifySigV4(
+    { method: req.method ?? "POST", rawUrl: req.url ?? "/", headers: req.headers },
+    { ...deps.iotSigner, service: "iotdata", now: Date.now(), presigned: false, payloadHash: sha256Hex(body ?? "") },
+  );
+  if (!signed.ok) return refuse(403, "ForbiddenException", signed.message);
   await deps.publish(parsed.topic, body ?? Buffer.alloc(0), parsed.qos);
   send(res, 200, { "Content-Type": "application/json" }, "{}");
 }
@@ -136,10 +143,13 @@ async function servePhoto(deps: WebServerDeps, encodedKey: string, method: strin
   const key = photoKeyFromPath(encodedKey);
   if (key === undefined) return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   const image = await deps.getFinalImage(key);
-  if (!image) return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
+  if (!image || !isJpeg(image.body))
+    return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
   const headers: Record<string, string> = {
-    "Content-Type": imageContentType(key, image.contentType),
+    "Content-Type": "image/jpeg",
     "X-Content-Type-Options": "nosniff",
+    // Even opened on its own, the response may run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; sandbox",
     // The page may show it from any origin, as from the CDN.
     "Access-Control-Allow-Origin": "*",
     "Cache-Control": image.cacheControl ?? "public, max-age=86400",

@@ -40,6 +40,7 @@ describe("local stack: end to end", function () {
       topic: "notifications",
       region: stack.env.AWS_REGION,
       imageBaseUrl: `${stack.webUrl}/photos`,
+      broadcast: true,
     });
   });
 
@@ -136,6 +137,14 @@ describe("local stack: end to end", function () {
       const ticket = await requestUpload(`${stack.webUrl}/Upload`);
       expect((await preflight(ticket.uploadURL, "https://evil.example")).status).to.equal(403);
       expect((await preflight(ticket.uploadURL, stack.webUrl, "content-type,x-custom")).status).to.equal(403);
+      // A page elsewhere holding a genuine URL (or a browser skipping the preflight) still gets nothing.
+      const put = await fetch(ticket.uploadURL, {
+        method: "PUT",
+        body: new Uint8Array(photo),
+        headers: { "Content-Type": "image/jpeg", Origin: "https://evil.example" },
+      });
+      expect(put.status).to.equal(403);
+      expect(put.headers.get("access-control-allow-origin")).to.equal(null);
     });
 
     it("refuses a PUT with another Content-Type than the one signed", async () => {
@@ -173,6 +182,36 @@ describe("local stack: end to end", function () {
         expect(res.status, p).to.equal(404);
         expect(await res.text(), p).not.to.contain("theme-park-photos");
       }
+    });
+
+    it("serves /photos only as JPEG, never sniffed: a stored SVG under a photo key is not served", async () => {
+      const svg = `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>`;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: stack.buckets.final,
+          Key: "planted.jpg",
+          Body: svg,
+          ContentType: "image/svg+xml",
+        }),
+      );
+      const planted = await fetch(`${stack.webUrl}/photos/planted.jpg`);
+      expect(planted.status).to.equal(404);
+      expect(await planted.text()).not.to.contain("<svg");
+
+      const jpeg = await greenScreenJpeg(64, 80);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: stack.buckets.final,
+          Key: "labelled.jpg",
+          Body: jpeg,
+          ContentType: "text/html",
+        }),
+      );
+      const served = await fetch(`${stack.webUrl}/photos/labelled.jpg`);
+      expect(served.status).to.equal(200);
+      expect(served.headers.get("content-type")).to.equal("image/jpeg");
+      expect(served.headers.get("x-content-type-options")).to.equal("nosniff");
+      expect(Buffer.from(await served.arrayBuffer()).equals(jpeg)).to.equal(true);
     });
 
     it("serves the page, its script and the browser MQTT client", async () => {

@@ -2,17 +2,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStack } from "../local/stack";
-import type { Stack } from "../local/stack";
+import type { Stack, StackOptions } from "../local/stack";
 
 /**
  * A local stack for one test file: ephemeral ports, a fresh data folder, quiet, stage logs at warn.
  * Call in `before`, and `stop` in `after`.
  */
-export async function startTestStack(): Promise<Stack & { stopAndClean(): Promise<void> }> {
+export async function startTestStack(
+  opts: Pick<StackOptions, "runStages"> = {},
+): Promise<Stack & { stopAndClean(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tpp-local-"));
   const savedLogLevel = process.env.LOG_LEVEL;
   process.env.LOG_LEVEL ??= "warn";
-  const stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
+  const stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true, ...opts });
   return {
     ...stack,
     async stopAndClean() {

@@ -3,7 +3,7 @@ import type { S3Event } from "aws-lambda";
 import { toApiGatewayEvent } from "../local/apigw-event";
 import { parsePublishRequest } from "../local/iot-bridge";
 import { percentile } from "../local/load";
-import { imageContentType, photoKeyFromPath } from "../local/photo-path";
+import { isJpeg, photoKeyFromPath } from "../local/photo-path";
 import { encodeEventKey, toLambdaS3Event } from "../local/s3-event";
 import { uploadCorsXml } from "../local/s3-server";
 import { createStageRunner } from "../local/stage-runner";
@@ -87,11 +87,13 @@ describe("local stack: pure parts", () => {
       }
     });
 
-    it("serves the stored image type, or one from the extension", () => {
-      expect(imageContentType("a.jpg", "image/jpeg")).to.equal("image/jpeg");
-      expect(imageContentType("a.jpg", "text/html")).to.equal("image/jpeg");
-      expect(imageContentType("a.png", undefined)).to.equal("image/png");
-      expect(imageContentType("a.bin", undefined)).to.equal("application/octet-stream");
+    it("tells a JPEG from anything else stored under a photo key", () => {
+      expect(isJpeg(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]))).to.equal(true);
+      expect(isJpeg(Buffer.from("<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"))).to.equal(
+        false,
+      );
+      expect(isJpeg(Uint8Array.from([0x89, 0x50, 0x4e, 0x47]))).to.equal(false);
+      expect(isJpeg(new Uint8Array(0))).to.equal(false);
     });
   });
 
