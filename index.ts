@@ -20,6 +20,7 @@ import {
   iotArns,
   notifyGrants,
   presignPolicy,
+  publishTopics,
   tlsOnlyBucketPolicy,
 } from "./infra/policies";
 
@@ -45,14 +46,30 @@ const iotEndpoint = pulumi.interpolate`https://${iotAddress}`;
 const topicArns = pulumi.all([partition, region, accountId]).apply(([p, r, a]) => iotArns(p, r, a, settings.topic));
 
 // --- Buckets: Upload -> Processing -> Final -----------------------------------------------------
-const upload = privateBucket("upload", { expireAfterDays: 1, corsPutOrigins: settings.allowedOrigins });
+const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: settings.allowedOrigins });
 const processing = privateBucket("processing", { expireAfterDays: 1 });
 const final = privateBucket("final", { expireAfterDays: settings.retentionDays });
 
 // --- CDN: the only reader of the Final bucket ---------------------------------------------------
-// AWS's managed "CachingOptimized" cache policy (a fixed, documented id in every account).
-const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
 const FINAL_ORIGIN_ID = "final-bucket";
+
+// Like AWS's managed CachingOptimized, plus the `v` query parameter in the cache key: each souvenir's URL carries
+// its object's ETag (pipeline/keys.ts finalImageUrl), so a re-upload to the same key is a new cache entry and
+// the old souvenir, cached as immutable, is never served for it. No invalidations needed.
+const souvenirCache = new aws.cloudfront.CachePolicy("souvenirs", {
+  name: `${prefix}-souvenirs`,
+  comment: "Souvenirs by key and version (?v=<ETag>)",
+  minTtl: 1,
+  defaultTtl: 86400,
+  maxTtl: 31536000,
+  parametersInCacheKeyAndForwardedToOrigin: {
+    cookiesConfig: { cookieBehavior: "none" },
+    headersConfig: { headerBehavior: "none" },
+    queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["v"] } },
+    enableAcceptEncodingGzip: true,
+    enableAcceptEncodingBrotli: true,
+  },
+});
 
 const finalOriginAccess = new aws.cloudfront.OriginAccessControl("final", {
   name: `${prefix}-final`,
@@ -80,7 +97,7 @@ const cdn = new aws.cloudfront.Distribution("final", {
     viewerProtocolPolicy: "redirect-to-https",
     allowedMethods: ["GET", "HEAD"],
     cachedMethods: ["GET", "HEAD"],
-    cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+    cachePolicyId: souvenirCache.id,
     compress: true,
   },
   restrictions: { geoRestriction: { restrictionType: "none" } },
@@ -106,7 +123,11 @@ const canvasLayer = new aws.lambda.LayerVersion("canvas-native", {
 });
 
 // --- Stages: one function per bucket, each allowed only its own step ----------------------------
-const notifyTopic = { NOTIFY_TOPIC: settings.topic, IOT_ENDPOINT: iotEndpoint };
+const notifyTopic = {
+  NOTIFY_TOPIC: settings.topic,
+  NOTIFY_BROADCAST: String(settings.broadcast),
+  IOT_ENDPOINT: iotEndpoint,
+};
 
 const chromakey = stageFunction("chromakey", {
   callback: stageCallbacks.chromakey,
@@ -118,13 +139,15 @@ const chromakey = stageFunction("chromakey", {
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
     PROCESSING_BUCKET: processing.bucket.bucket,
+    MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
     ...notifyTopic,
     ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
   },
+  // It deletes uploads it refuses as too big.
   buckets: pulumi
     .all([upload.bucket.arn, processing.bucket.arn])
-    .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArn: topicArns.topic,
+    .apply(([input, output]) => imageStageGrants(input, output, true)),
+  topicArns: topicArns.apply(publishTopics),
 });
 
 const composite = stageFunction("composite", {
@@ -144,7 +167,7 @@ const composite = stageFunction("composite", {
   buckets: pulumi
     .all([processing.bucket.arn, final.bucket.arn])
     .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArn: topicArns.topic,
+  topicArns: topicArns.apply(publishTopics),
 });
 
 const notify = stageFunction("notify", {
@@ -155,7 +178,7 @@ const notify = stageFunction("notify", {
   after: [finalLocked.settled],
   environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
   buckets: final.bucket.arn.apply(notifyGrants),
-  topicArn: topicArns.topic,
+  topicArns: topicArns.apply(publishTopics),
 });
 
 // Each subscription's BucketNotification waits for its function, which waits for the bucket's settings.
@@ -173,6 +196,7 @@ const presign = apiFunction("presign", {
   environment: {
     UPLOAD_BUCKET: upload.bucket.bucket,
     UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
+    MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
     ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
   },
   policy: (logGroupArn) =>
@@ -195,7 +219,7 @@ new aws.apigateway.MethodSettings("photos-api-throttle", {
   settings: { throttlingRateLimit: settings.apiRateLimit, throttlingBurstLimit: settings.apiBurstLimit },
 });
 
-// --- Browsers: unauthenticated Cognito identities may only listen on the topic -----------------
+// --- Browsers: unauthenticated Cognito identities may only listen, each to the photos it names ---
 const browsers = new aws.cognito.IdentityPool("browsers", {
   identityPoolName: `${prefix} browsers`,
   allowUnauthenticatedIdentities: true,
@@ -208,7 +232,7 @@ const browserRole = new aws.iam.Role("browser", {
 });
 new aws.iam.RolePolicy("browser", {
   role: browserRole.id,
-  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns))),
+  policy: topicArns.apply((arns) => JSON.stringify(browserIotPolicy(arns, settings.broadcast))),
 });
 new aws.cognito.IdentityPoolRoleAttachment("browsers", {
   identityPoolId: browsers.id,
@@ -223,6 +247,7 @@ export const finalBucketName = final.bucket.bucket;
 export const cdnDomain = cdn.domainName;
 export { iotEndpoint };
 export const topic = settings.topic;
+export const broadcast = settings.broadcast;
 export const identityPoolId = browsers.id;
 export { region };
 export const failureQueues = {
@@ -235,6 +260,7 @@ export const frontendConfig = {
   uploadUrl,
   mqttUrl: pulumi.interpolate`wss://${iotAddress}/mqtt`,
   topic: settings.topic,
+  broadcast: settings.broadcast,
   region,
   imageBaseUrl: finalUrlBase,
   identityPoolId: browsers.id,

@@ -7,8 +7,8 @@ import { PolicyDocument } from "./policies";
 
 export interface PrivateBucketArgs {
   expireAfterDays: number;
-  /** Browser origins allowed to PUT through presigned URLs; no CORS rule when absent. */
-  corsPutOrigins?: string[];
+  /** Browser origins allowed to upload (presigned PUT URL or POST form); no CORS rule when absent. */
+  corsUploadOrigins?: string[];
 }
 
 export interface PrivateBucket {
@@ -71,15 +71,15 @@ export function privateBucket(name: string, args: PrivateBucketArgs): PrivateBuc
   );
 
   let last: pulumi.Resource = lifecycle;
-  if (args.corsPutOrigins) {
+  if (args.corsUploadOrigins) {
     last = new aws.s3.BucketCorsConfiguration(
       name,
       {
         bucket: bucket.id,
         corsRules: [
           {
-            allowedMethods: ["PUT"],
-            allowedOrigins: args.corsPutOrigins,
+            allowedMethods: ["PUT", "POST"],
+            allowedOrigins: args.corsUploadOrigins,
             allowedHeaders: ["Content-Type"],
             exposeHeaders: ["ETag"],
             maxAgeSeconds: 3000,

@@ -8,6 +8,10 @@ export interface FunctionSize {
 
 export interface StackSettings {
   topic: string;
+  /** Also publish on the shared topic (any browser hears every photo), besides each photo's own topic. */
+  broadcast: boolean;
+  /** Largest upload in bytes: the presigned POST's bound, and what the chromakey stage accepts. */
+  maxUploadBytes: number;
   allowedOrigins: string[];
   retentionDays: number;
   /** Undefined: each photo's theme is chosen from its id. */
@@ -25,6 +29,8 @@ export interface StackSettings {
 
 export const DEFAULTS = {
   topic: "notifications",
+  broadcast: true,
+  maxUploadBytes: 25 * 1024 * 1024,
   allowedOrigins: ["http://localhost:3000"],
   retentionDays: 7,
   uploadUrlExpires: 300,
@@ -56,6 +62,12 @@ export function readSettings(
     }
     return value;
   };
+  const flag = (key: string, fallback: boolean): boolean => {
+    const raw = get(key)?.trim().toLowerCase();
+    if (raw === undefined || raw === "") return fallback;
+    if (raw === "true" || raw === "false") return raw === "true";
+    throw new Error(`theme-park-photos:${key} must be true or false, got "${get(key)}"`);
+  };
   const text = (key: string): string | undefined => {
     const raw = get(key)?.trim();
     return raw ? raw : undefined;
@@ -74,6 +86,9 @@ export function readSettings(
   }
   return {
     topic,
+    broadcast: flag("broadcast", DEFAULTS.broadcast),
+    // Up to 1 GB: a chromakey function runs out of memory decoding far less than S3's 5 GB single upload.
+    maxUploadBytes: int("maxUploadBytes", DEFAULTS.maxUploadBytes, 1024, 1024 * 1024 * 1024),
     allowedOrigins: parseOrigins(get("allowedOrigins")),
     retentionDays: int("retentionDays", DEFAULTS.retentionDays, 1, 3650),
     theme: theme === "auto" ? undefined : theme,

@@ -32,8 +32,8 @@ interface CommonArgs<E, R> {
 export interface StageFunctionArgs extends CommonArgs<S3Event, void> {
   /** The S3 calls its handler makes, bucket by bucket. */
   buckets: pulumi.Input<BucketGrant[]>;
-  /** The one topic it publishes to. */
-  topicArn: pulumi.Input<string>;
+  /** The topics it publishes to (the shared topic and the photo topics under it). */
+  topicArns: pulumi.Input<string[]>;
 }
 
 export interface ApiFunctionArgs extends CommonArgs<APIGatewayProxyEvent, APIGatewayProxyResult> {
@@ -58,9 +58,9 @@ export function stageFunction(name: string, args: StageFunctionArgs): StageFunct
     sqsManagedSseEnabled: true,
   });
   const policy = pulumi
-    .all([args.buckets, args.topicArn, logGroup.arn, failureQueue.arn])
-    .apply(([buckets, topicArn, logGroupArn, failureQueueArn]) =>
-      stagePolicy({ buckets, topicArn, logGroupArn, failureQueueArn }),
+    .all([args.buckets, args.topicArns, logGroup.arn, failureQueue.arn])
+    .apply(([buckets, topicArns, logGroupArn, failureQueueArn]) =>
+      stagePolicy({ buckets, topicArns, logGroupArn, failureQueueArn }),
     );
   const deployed = deploy(name, args, logGroup, policy);
   // A retry would run the stage again after it already told the guest (photoFailed); the SDK

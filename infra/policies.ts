@@ -1,5 +1,6 @@
 // IAM and resource policy documents as pure functions of ARNs, so the program wires them and the
 // tests read them back without AWS. Each grants only the calls the handlers make.
+import { NOTIFIED_PREFIX } from "../pipeline/keys";
 
 export interface Statement {
   Sid?: string;
@@ -21,6 +22,8 @@ const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: "2012-10-
 /** S3 actions on one bucket's objects (`<arn>/*`) and, rarely, on the bucket itself. */
 export interface BucketGrant {
   bucketArn: string;
+  /** Narrows objectActions to keys under this prefix (e.g. ".notified/"). */
+  objectPrefix?: string;
   objectActions: string[];
   bucketActions?: string[];
 }
@@ -28,7 +31,8 @@ export interface BucketGrant {
 /** Everything a stage function may touch: its buckets, one topic, its logs, its failure queue. */
 export interface StageGrants {
   buckets: BucketGrant[];
-  topicArn: string;
+  /** The shared topic and the photo topics under it. */
+  topicArns: string[];
   logGroupArn: string;
   failureQueueArn: string;
 }
@@ -36,31 +40,34 @@ export interface StageGrants {
 export function stagePolicy(g: StageGrants): PolicyDocument {
   return doc(
     ...g.buckets.flatMap(bucketStatements),
-    { Sid: "Notify", Effect: "Allow", Action: "iot:Publish", Resource: g.topicArn },
+    { Sid: "Notify", Effect: "Allow", Action: "iot:Publish", Resource: g.topicArns },
     ...logStatements(g.logGroupArn),
     { Sid: "ReportFailure", Effect: "Allow", Action: "sqs:SendMessage", Resource: g.failureQueueArn },
   );
 }
 
 function bucketStatements(g: BucketGrant): Statement[] {
-  const statements: Statement[] = [{ Effect: "Allow", Action: g.objectActions, Resource: `${g.bucketArn}/*` }];
+  const statements: Statement[] = [
+    { Effect: "Allow", Action: g.objectActions, Resource: `${g.bucketArn}/${g.objectPrefix ?? ""}*` },
+  ];
   if (g.bucketActions?.length) statements.push({ Effect: "Allow", Action: g.bucketActions, Resource: g.bucketArn });
   return statements;
 }
 
 /**
  * The grants match the handlers' S3 calls (pipeline/handlers/stage.ts, storage.ts, notify.ts):
- * the two image stages GetObject their input, HeadObject (= s3:GetObject) and PutObject their
- * output, and need ListBucket on the output bucket so a missing output is a 404, not a 403;
- * notify only reads and writes the "notified" tag on the final object.
+ * the two image stages GetObject their input (If-Match the event's ETag), HeadObject (= s3:GetObject) and
+ * conditionally PutObject their output, and need ListBucket on the output bucket so a missing output is a 404,
+ * not a 403. Chromakey also deletes an upload it refuses as too big. Notify only creates (If-None-Match) and,
+ * when publishing fails, deletes its claim markers.
  */
-export const imageStageGrants = (inputArn: string, outputArn: string): BucketGrant[] => [
-  { bucketArn: inputArn, objectActions: ["s3:GetObject"] },
+export const imageStageGrants = (inputArn: string, outputArn: string, deletesInput = false): BucketGrant[] => [
+  { bucketArn: inputArn, objectActions: deletesInput ? ["s3:GetObject", "s3:DeleteObject"] : ["s3:GetObject"] },
   { bucketArn: outputArn, objectActions: ["s3:GetObject", "s3:PutObject"], bucketActions: ["s3:ListBucket"] },
 ];
 
 export const notifyGrants = (finalArn: string): BucketGrant[] => [
-  { bucketArn: finalArn, objectActions: ["s3:GetObjectTagging", "s3:PutObjectTagging"] },
+  { bucketArn: finalArn, objectPrefix: NOTIFIED_PREFIX, objectActions: ["s3:PutObject", "s3:DeleteObject"] },
 ];
 
 /** The presign function signs PUT URLs with its own credentials: the URL can do only what it may. */
@@ -99,16 +106,21 @@ export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
   return doc(tlsOnlyStatement(bucketArn));
 }
 
-/** The final bucket: TLS only, and readable by exactly one CloudFront distribution through OAC. */
+/**
+ * The final bucket: TLS only, and readable by exactly one CloudFront distribution through OAC, except the
+ * notify stage's claim markers (they are nobody's business).
+ */
 export function finalBucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
-  return doc(tlsOnlyStatement(bucketArn), {
-    Sid: "CloudFrontReadsFinals",
-    Effect: "Allow",
+  const cloudFront = {
     Principal: { Service: "cloudfront.amazonaws.com" },
     Action: "s3:GetObject",
-    Resource: `${bucketArn}/*`,
     Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
-  });
+  };
+  return doc(
+    tlsOnlyStatement(bucketArn),
+    { Sid: "CloudFrontReadsFinals", Effect: "Allow", ...cloudFront, Resource: `${bucketArn}/*` },
+    { Sid: "NotTheMarkers", Effect: "Deny", ...cloudFront, Resource: `${bucketArn}/${NOTIFIED_PREFIX}*` },
+  );
 }
 
 export function lambdaAssumeRolePolicy(): PolicyDocument {
@@ -130,24 +142,55 @@ export function cognitoUnauthAssumeRolePolicy(identityPoolId: string): PolicyDoc
 
 /** The IoT resource ARNs a topic name maps to (Connect/Publish/Subscribe/Receive use different ones). */
 export interface IotArns {
-  clients: string;
+  /** The one client id a browser may connect as: its own Cognito identity id (an IAM policy variable). */
+  ownClient: string;
+  /** The shared (broadcast) topic, `<topic>`. */
   topic: string;
+  /** Every photo's own topic, `<topic>/<photoId>`. */
+  photoTopics: string;
   topicFilter: string;
+  photoTopicFilters: string;
+  /** Topic filters holding an MQTT wildcard: IAM's `*` matches `+` and `#` too, so these are denied by name. */
+  wildcardFilters: string[];
 }
 
 export function iotArns(partition: string, region: string, accountId: string, topic: string): IotArns {
   const base = `arn:${partition}:iot:${region}:${accountId}`;
-  return { clients: `${base}:client/*`, topic: `${base}:topic/${topic}`, topicFilter: `${base}:topicfilter/${topic}` };
+  return {
+    ownClient: `${base}:client/\${cognito-identity.amazonaws.com:sub}`,
+    topic: `${base}:topic/${topic}`,
+    photoTopics: `${base}:topic/${topic}/*`,
+    topicFilter: `${base}:topicfilter/${topic}`,
+    photoTopicFilters: `${base}:topicfilter/${topic}/*`,
+    wildcardFilters: [`${base}:topicfilter/*+*`, `${base}:topicfilter/*#*`],
+  };
 }
 
+/** Where the stages publish: each photo's topic, and the shared one (the stage reads `broadcast` at run time). */
+export const publishTopics = (arns: IotArns): string[] => [arns.topic, arns.photoTopics];
+
 /**
- * A browser may connect, subscribe to the notifications topic and receive from it: nothing else.
- * For unauthenticated Cognito identities this IAM role is all IoT Core checks (no IoT policy).
+ * A browser (unauthenticated Cognito identity) may connect as itself only, so it cannot knock another guest's
+ * connection off, and subscribe to and receive photo topics by exact name: a photo's id (a random UUID) is what
+ * lets it hear that photo. Wildcard filters (`notifications/#` would hear every guest) are denied outright, the
+ * shared topic is allowed only while the stack broadcasts on it, and nothing may be published. For
+ * unauthenticated Cognito identities this IAM role is all IoT Core checks (no IoT policy).
  */
-export function browserIotPolicy(arns: IotArns): PolicyDocument {
+export function browserIotPolicy(arns: IotArns, broadcast: boolean): PolicyDocument {
   return doc(
-    { Sid: "Connect", Effect: "Allow", Action: "iot:Connect", Resource: arns.clients },
-    { Sid: "Subscribe", Effect: "Allow", Action: "iot:Subscribe", Resource: arns.topicFilter },
-    { Sid: "Receive", Effect: "Allow", Action: "iot:Receive", Resource: arns.topic },
+    { Sid: "ConnectAsOwnIdentity", Effect: "Allow", Action: "iot:Connect", Resource: arns.ownClient },
+    {
+      Sid: "SubscribeByName",
+      Effect: "Allow",
+      Action: "iot:Subscribe",
+      Resource: [arns.photoTopicFilters, ...(broadcast ? [arns.topicFilter] : [])],
+    },
+    {
+      Sid: "Receive",
+      Effect: "Allow",
+      Action: "iot:Receive",
+      Resource: [arns.photoTopics, ...(broadcast ? [arns.topic] : [])],
+    },
+    { Sid: "NoWildcardSubscriptions", Effect: "Deny", Action: "iot:Subscribe", Resource: arns.wildcardFilters },
   );
 }

@@ -55,8 +55,8 @@ const PASS_THROUGH = [
   "CHROMAKEY_OPTIONS",
   "UPLOAD_URL_EXPIRES",
   "MAX_UPLOAD_BYTES",
-  "ASSETS_DIR",
   "NOTIFY_BROADCAST",
+  "ASSETS_DIR",
 ];
 
 /** A port that is already taken, said in one line by the caller. */
@@ -150,7 +150,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       if (value !== undefined && value.trim() !== "") env[name] = value;
     }
     // A bad THEME or CHROMAKEY_OPTIONS would fail every photo: say so now, in one line.
-    loadConfig(env);
+    const stageConfig = loadConfig(env);
     // The handlers read process.env when called, as on Lambda; restored on stop so stacks do not leak into each other.
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
@@ -161,7 +161,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     });
 
-    const broadcast = broadcastSetting(process.env.NOTIFY_BROADCAST);
+    // The stages' own reading of NOTIFY_BROADCAST, so the broker allows exactly the topics they publish on.
+    const { broadcast } = stageConfig;
     const broker = await startMqttBroker(http, "/mqtt", { allowedOrigins, topic: env.NOTIFY_TOPIC, broadcast });
     cleanups.push(() => broker.close());
 
@@ -180,9 +181,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       uploadUrl: `${webUrl}/Upload`,
       mqttUrl: mqttWsUrl,
       topic: env.NOTIFY_TOPIC,
+      broadcast,
       region,
       imageBaseUrl: `${webUrl}/photos`,
-      broadcast,
     };
     http.on(
       "request",
@@ -236,14 +237,6 @@ async function getImage(s3: S3Client, bucket: string, key: string): Promise<Stor
       return undefined;
     throw err;
   }
-}
-
-/** NOTIFY_BROADCAST: on unless set to false (the cloud stack's `broadcast` setting). */
-function broadcastSetting(raw: string | undefined): boolean {
-  const value = raw?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "true" || value === "1") return true;
-  if (value === "false" || value === "0") return false;
-  throw new Error(`NOTIFY_BROADCAST must be true or false, got "${raw}"`);
 }
 
 function portFromEnv(name: string, fallback: number): number {

@@ -14,10 +14,10 @@ export interface FrontendConfig {
   uploadUrl: string;
   mqttUrl: string;
   topic: string;
+  /** Whether notifications also go to `topic` itself; each photo's own topic is `<topic>/<photoId>` either way. */
+  broadcast: boolean;
   region: string;
   imageBaseUrl: string;
-  /** whether notifications also go to the broadcast topic `topic` (else only to `<topic>/<photoId>`) */
-  broadcast: boolean;
 }
 
 export interface StoredImage {

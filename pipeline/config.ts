@@ -16,6 +16,11 @@ export interface StageConfig {
   /** https URL of the IoT data endpoint, or the local bridge. */
   iotEndpoint?: string;
   topic: string;
+  /**
+   * Also publish on the shared `topic` (every subscribed browser hears every photo), besides each photo's own
+   * `<topic>/<photoId>`. On by default for front-ends that only know the shared topic.
+   */
+  broadcast: boolean;
   finalUrlBase?: string;
   theme?: string;
   parkName?: string;
@@ -37,6 +42,7 @@ export function loadConfig(env: Env = process.env): StageConfig {
     s3ForcePathStyle: env.S3_FORCE_PATH_STYLE === "true",
     iotEndpoint: nonEmpty(env.IOT_ENDPOINT),
     topic: nonEmpty(env.NOTIFY_TOPIC) ?? "notifications",
+    broadcast: bool(env.NOTIFY_BROADCAST, "NOTIFY_BROADCAST", true),
     finalUrlBase: nonEmpty(env.FINAL_URL_BASE)?.replace(/\/+$/, ""),
     theme: parseTheme(env.THEME),
     parkName: nonEmpty(env.PARK_NAME),
@@ -70,6 +76,14 @@ function positiveInt(value: string | undefined, name: string, fallback: number):
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive whole number, got "${value}"`);
   return n;
+}
+
+function bool(value: string | undefined, name: string, fallback: boolean): boolean {
+  const v = nonEmpty(value)?.toLowerCase();
+  if (v === undefined) return fallback;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  throw new Error(`${name} must be true or false, got "${value}"`);
 }
 
 function parseTheme(value: string | undefined): string | undefined {

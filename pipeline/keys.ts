@@ -31,7 +31,38 @@ export function parsePhotoKey(key: string): PhotoKey | undefined {
 export const processingKey = (photo: PhotoKey): string => `${photo.base}.png`;
 export const finalKey = (photo: PhotoKey): string => `${photo.base}.jpg`;
 
-/** The URL of a final image under its CDN (or local) base, each path segment encoded. */
-export function finalImageUrl(base: string, key: string): string {
-  return `${base}/${key.split("/").map(encodeURIComponent).join("/")}`;
+/**
+ * The URL of a final image under its CDN (or local) base, each path segment encoded. `version` (the object's
+ * ETag) makes each souvenir written to a key a URL of its own: the CDN keys its cache on it, so a re-upload to
+ * the same key never shows the previous souvenir, and each URL's content may be cached as immutable.
+ */
+export function finalImageUrl(base: string, key: string, version?: string): string {
+  const url = `${base}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  return version ? `${url}?v=${encodeURIComponent(version)}` : url;
+}
+
+/**
+ * Where the notify stage records that a final object was announced: one empty object per final key and
+ * version, created with If-None-Match so exactly one run claims it. Kept in the Final bucket, which expires
+ * them with the photos; the CDN may not read them, and the notify trigger (suffix `.jpg`) never fires on them.
+ */
+export const NOTIFIED_PREFIX = ".notified/";
+
+export function notifiedMarkerKey(finalKey: string, version: string): string {
+  return `${NOTIFIED_PREFIX}${finalKey}/${version}`;
+}
+
+/** IoT Core's longest topic name, in UTF-8 bytes. */
+const MAX_TOPIC_BYTES = 256;
+
+/**
+ * A photo's own notification topic, `<topic>/<photoId>` (the final key's file name without folders and `.jpg`),
+ * so a browser can listen to its photo alone. Undefined when the id cannot be one MQTT topic level: MQTT
+ * wildcards or NUL in it, or too long (never for the `<uuid>.jpg` names the presign route hands out).
+ */
+export function photoTopic(topic: string, objectKey: string): string | undefined {
+  const photoId = objectKey.slice(objectKey.lastIndexOf("/") + 1).replace(/\.jpg$/i, "");
+  const name = `${topic}/${photoId}`;
+  if (photoId === "" || /[+#\u0000]/.test(photoId)) return undefined;
+  return new TextEncoder().encode(name).length <= MAX_TOPIC_BYTES ? name : undefined;
 }

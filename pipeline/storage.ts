@@ -1,65 +1,175 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { PhotoError } from "./errors";
 
-/** Thin S3 reads and writes the stages share; no image knowledge here. */
+/**
+ * Thin S3 reads and writes the stages share; no image knowledge here. Writes are conditional (S3's If-None-Match
+ * and If-Match), so two runs of a stage for one event (S3 delivers at least once, sometimes at the same moment)
+ * cannot both write: exactly one wins and the other learns it lost.
+ */
+
+/** Which version of an input object an output was made from: the ObjectCreated event's ETag and sequencer. */
+export interface SourceVersion {
+  eTag: string;
+  /** Orders the events of one key (hex; larger is later); "" when unknown. */
+  sequencer: string;
+}
 
 export interface StoredObject {
   bytes: Uint8Array;
   eTag: string;
 }
 
-export async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<StoredObject> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+export interface ExistingOutput {
+  eTag: string;
+  /** Undefined for an object no stage wrote (no metadata). */
+  source: SourceVersion | undefined;
+}
+
+export interface OutputObject {
+  body: Uint8Array;
+  contentType: string;
+  cacheControl?: string;
+}
+
+/**
+ * Reads the object an event announced. With `eTag`, only that version (If-Match): undefined when the key has
+ * since been replaced or removed, whose own event will bring the newer version.
+ */
+export async function readObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  maxBytes: number,
+  eTag?: string,
+): Promise<StoredObject | undefined> {
+  let res;
+  try {
+    res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: eTag ? quote(eTag) : undefined }));
+  } catch (err) {
+    if (eTag && (isStatus(err, 412) || isStatus(err, 404))) return undefined;
+    throw err;
+  }
   if (!res.Body) throw new Error(`s3://${bucket}/${key} has no body`);
   if (res.ContentLength !== undefined && res.ContentLength > maxBytes) {
     // Do not download a body we will refuse anyway.
     res.Body.transformToWebStream()
       .cancel()
       .catch(() => undefined);
-    throw new PhotoError(`the photo is too big (${megabytes(res.ContentLength)}; the limit is ${megabytes(maxBytes)})`);
+    throw new PhotoError(tooBigReason(res.ContentLength, maxBytes));
   }
   const bytes = await res.Body.transformToByteArray();
   return { bytes, eTag: unquote(res.ETag ?? "") };
 }
 
-export async function writeObject(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  body: Uint8Array,
-  contentType: string,
-  sourceETag: string,
-  cacheControl?: string,
-): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: body,
-      ContentType: contentType,
-      CacheControl: cacheControl,
-      // Records which input this output was made from: a repeated event for the same input is then a no-op.
-      Metadata: { "source-etag": sourceETag },
-    }),
-  );
-}
-
-/** The source ETag an existing output was made from, or undefined when there is no output yet. */
-export async function outputSourceETag(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+/** The output already at `key`, or undefined when there is none. */
+export async function headOutput(s3: S3Client, bucket: string, key: string): Promise<ExistingOutput | undefined> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.Metadata?.["source-etag"] ?? "";
+    const eTag = head.Metadata?.["source-etag"];
+    return {
+      eTag: unquote(head.ETag ?? ""),
+      source: eTag === undefined ? undefined : { eTag, sequencer: head.Metadata?.["source-sequencer"] ?? "" },
+    };
   } catch (err) {
-    if (err instanceof S3ServiceException && (err.name === "NotFound" || err.$metadata.httpStatusCode === 404)) {
-      return undefined;
-    }
+    if (isStatus(err, 404)) return undefined;
     throw err;
   }
 }
 
+/**
+ * Writes `output` only if the key still holds `expected` (If-Match its ETag), or nothing when `expected` is
+ * undefined (If-None-Match: *). Resolves false when another writer changed the key first.
+ */
+export async function writeOutput(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  output: OutputObject,
+  source: SourceVersion,
+  expected: ExistingOutput | undefined,
+): Promise<boolean> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: output.body,
+        ContentType: output.contentType,
+        CacheControl: output.cacheControl,
+        // Records which input this output was made from: a repeated event for the same input is then a no-op.
+        Metadata: { "source-etag": source.eTag, "source-sequencer": source.sequencer },
+        ...(expected ? { IfMatch: quote(expected.eTag) } : { IfNoneMatch: "*" }),
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (lostTheRace(err, expected !== undefined)) return false;
+    throw err;
+  }
+}
+
+/** Creates an empty object at `key` unless one exists: true for the one caller that created it. */
+export async function claimKey(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), IfNoneMatch: "*" }));
+    return true;
+  } catch (err) {
+    if (lostTheRace(err, false)) return false;
+    throw err;
+  }
+}
+
+export async function deleteObject(s3: S3Client, bucket: string, key: string): Promise<void> {
+  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+}
+
+/** True when `a` is the same input version as `b`, or a later one of the same key. */
+export function isSameOrLater(a: SourceVersion, b: SourceVersion): boolean {
+  if (a.sequencer === b.sequencer) return a.eTag === b.eTag;
+  return compareSequencers(a.sequencer, b.sequencer) > 0;
+}
+
+/** S3's rule: left-pad the shorter sequencer with zeros, then compare as strings. */
+export function compareSequencers(a: string, b: string): number {
+  const width = Math.max(a.length, b.length);
+  const [x, y] = [a.toUpperCase().padStart(width, "0"), b.toUpperCase().padStart(width, "0")];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 export const unquote = (eTag: string): string => eTag.replace(/^"|"$/g, "");
+const quote = (eTag: string): string => `"${unquote(eTag)}"`;
+
+export function tooBigReason(bytes: number, maxBytes: number): string {
+  return `the photo is too big (${megabytes(bytes)}; the limit is ${megabytes(maxBytes)})`;
+}
 
 function megabytes(bytes: number): string {
   return bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (
+    err instanceof S3ServiceException &&
+    (err.$metadata.httpStatusCode === status ||
+      (status === 404 && (err.name === "NotFound" || err.name === "NoSuchKey")))
+  );
+}
+
+/**
+ * 412: the condition failed (the key exists, or holds another ETag); 409: another conditional write to the key
+ * was in flight; NoSuchKey: an If-Match target was deleted meanwhile (a missing bucket is a fault, not a race).
+ */
+function lostTheRace(err: unknown, ifMatch: boolean): boolean {
+  return (
+    isStatus(err, 412) ||
+    isStatus(err, 409) ||
+    (ifMatch && err instanceof S3ServiceException && err.name === "NoSuchKey")
+  );
 }

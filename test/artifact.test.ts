@@ -274,7 +274,8 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
       );
       await client.subscribeAsync(env.NOTIFY_TOPIC, { qos: 1 });
       // Deployed without the layer: notify never loads the native code.
-      const notified = await invoke(packages.notify, await eventFor(stack.buckets.final, uploadKey), env, undefined);
+      const finalEvent = await eventFor(stack.buckets.final, uploadKey);
+      const notified = await invoke(packages.notify, finalEvent, env, undefined);
       expect(notified.ok, `${notified.error}\n${notified.output}`).to.equal(true);
       const message = await Promise.race([
         received,
@@ -283,7 +284,10 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
       expect(message).to.deep.equal({
         level: "info",
         type: "photoProcessed",
-        message: { ObjectKey: uploadKey, URL: `${env.FINAL_URL_BASE}/booth%201/${photoId}.jpg` },
+        message: {
+          ObjectKey: uploadKey,
+          URL: `${env.FINAL_URL_BASE}/booth%201/${photoId}.jpg?v=${finalEvent.Records[0].s3.object.eTag}`,
+        },
       });
     } finally {
       await client.endAsync();

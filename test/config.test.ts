@@ -5,6 +5,7 @@ describe("stage config from the environment", () => {
   it("has defaults for everything optional", () => {
     const config = loadConfig({ UPLOAD_BUCKET: "u", PROCESSING_BUCKET: "p", FINAL_BUCKET: "f" });
     expect(config.topic).to.equal("notifications");
+    expect(config.broadcast).to.equal(true);
     expect(config.uploadUrlExpiresSeconds).to.equal(300);
     expect(config.allowedOrigins).to.deep.equal(["*"]);
     expect(config.s3ForcePathStyle).to.equal(false);
@@ -23,6 +24,7 @@ describe("stage config from the environment", () => {
       CHROMAKEY_OPTIONS: '{"clipBlack":0.1}',
       ALLOWED_ORIGINS: "https://app.example, http://localhost:3000",
       UPLOAD_URL_EXPIRES: "120",
+      NOTIFY_BROADCAST: "false",
     });
     expect(config).to.include({
       region: "us-west-2",
@@ -31,6 +33,7 @@ describe("stage config from the environment", () => {
       topic: "souvenirs",
       theme: "castle",
       uploadUrlExpiresSeconds: 120,
+      broadcast: false,
     });
     expect(config.finalUrlBase).to.equal("https://d1.cloudfront.net");
     expect(config.keyOptions).to.deep.equal({ clipBlack: 0.1 });
@@ -41,6 +44,7 @@ describe("stage config from the environment", () => {
   it("refuses malformed values with the variable's name", () => {
     expect(() => loadConfig({ UPLOAD_URL_EXPIRES: "soon" })).to.throw(/UPLOAD_URL_EXPIRES/);
     expect(() => loadConfig({ CHROMAKEY_OPTIONS: "{oops" })).to.throw(/CHROMAKEY_OPTIONS/);
+    expect(() => loadConfig({ NOTIFY_BROADCAST: "yes" })).to.throw('NOTIFY_BROADCAST must be true or false, got "yes"');
     expect(() => loadConfig({ CHROMAKEY_OPTIONS: "[1]" })).to.throw(/CHROMAKEY_OPTIONS/);
     expect(() => loadConfig({ THEME: "moon" })).to.throw(
       'THEME must be auto or one of castle, rollercoaster, tropical, got "moon"',

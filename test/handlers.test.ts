@@ -15,6 +15,9 @@ import { s3Event } from "./support/s3-events";
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
 const SAMPLE = join(__dirname, "..", "assets", "samples", "greenscreen-portrait.jpg");
+/** Small photos, where only the S3 traffic matters and the pixel work would only cost time. */
+const SMALL = join(__dirname, "fixtures", "progressive.jpg");
+const SMALL_GREY = join(__dirname, "fixtures", "greyscale.jpg");
 
 describe("stage handlers against a real S3-compatible server and MQTT broker", function () {
   this.timeout(60_000);
@@ -23,6 +26,8 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   let dataDir: string;
   let subscriber: mqtt.MqttClient;
   const received: Notification[] = [];
+  /** Every message with the topic it came on. */
+  const heard: Array<{ topic: string; message: Notification }> = [];
   const savedEnv = { ...process.env };
 
   before(async () => {
@@ -32,7 +37,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     s3 = new S3Client({ region: stack.env.AWS_REGION, endpoint: stack.s3Endpoint, forcePathStyle: true });
     subscriber = await mqtt.connectAsync(stack.mqttWsUrl);
     await subscriber.subscribeAsync(stack.env.NOTIFY_TOPIC ?? "notifications", { qos: 1 });
-    subscriber.on("message", (_topic, payload) => received.push(JSON.parse(payload.toString()) as Notification));
+    subscriber.on("message", (topic, payload) => {
+      const message = JSON.parse(payload.toString()) as Notification;
+      heard.push({ topic, message });
+      if (topic === (stack.env.NOTIFY_TOPIC ?? "notifications")) received.push(message);
+    });
   });
 
   after(async () => {
@@ -44,6 +53,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
 
   beforeEach(() => {
     received.length = 0;
+    heard.length = 0;
     process.env = { ...savedEnv, ...stack.env };
   });
 
@@ -55,6 +65,41 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   async function bytes(bucket: string, key: string): Promise<Uint8Array> {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return res.Body!.transformToByteArray();
+  }
+
+  async function eTagOf(bucket: string, key: string): Promise<string> {
+    return ((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag ?? "").replace(/"/g, "");
+  }
+
+  async function exists(bucket: string, key: string): Promise<boolean> {
+    return s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(
+      () => true,
+      (err: { name: string }) => (err.name === "NotFound" ? false : Promise.reject(err)),
+    );
+  }
+
+  /** The event S3 sends for the object now at `key`; `sequencer` orders the writes of one key. */
+  async function eventFor(bucket: string, key: string, sequencer: string) {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return s3Event(bucket, key, { eTag: head.ETag ?? "", size: head.ContentLength ?? 0, sequencer });
+  }
+
+  /** Counts the objects written under `key` in each bucket while `work` runs (the local S3's ObjectCreated events). */
+  async function countWrites(
+    key: (bucket: string) => string,
+    work: () => Promise<unknown>,
+  ): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    const stop = stack.onObjectCreated((bucket, created) => {
+      if (created === key(bucket)) counts[bucket] = (counts[bucket] ?? 0) + 1;
+    });
+    try {
+      await work();
+      await new Promise((r) => setTimeout(r, 100)); // events are emitted after the response
+    } finally {
+      stop();
+    }
+    return counts;
   }
 
   async function lastModified(bucket: string, key: string): Promise<number> {
@@ -80,14 +125,15 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const jpeg = await bytes(final, "booth 2/ride+photo é.jpg");
     expect(readImageHeader(jpeg)).to.include({ format: "jpeg", width: 1080, height: 1350 });
 
-    await notify(s3Event(final, "booth 2/ride+photo é.jpg"));
+    const finalTag = await eTagOf(final, "booth 2/ride+photo é.jpg");
+    await notify(s3Event(final, "booth 2/ride+photo é.jpg", { eTag: finalTag }));
     const [message] = await waitForMessages(1);
     expect(message).to.deep.equal({
       level: "info",
       type: "photoProcessed",
       message: {
         ObjectKey: "booth 2/ride+photo é.jpg",
-        URL: `${stack.env.FINAL_URL_BASE}/booth%202/ride%2Bphoto%20%C3%A9.jpg`,
+        URL: `${stack.env.FINAL_URL_BASE}/booth%202/ride%2Bphoto%20%C3%A9.jpg?v=${finalTag}`,
       },
     });
 
@@ -95,8 +141,42 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const before = await lastModified(processing, "booth 2/ride+photo é.png");
     await chromakey(s3Event(upload, key, { eTag }));
     expect(await lastModified(processing, "booth 2/ride+photo é.png")).to.equal(before);
-    await notify(s3Event(final, "booth 2/ride+photo é.jpg"));
+    await notify(s3Event(final, "booth 2/ride+photo é.jpg", { eTag: finalTag }));
     expect(await waitForMessages(2, 500)).to.have.length(1);
+  });
+
+  /** Subscribes by exact name, as a browser may: the photo's own topic. */
+  async function listenTo(photoId: string): Promise<string> {
+    const topic = `${stack.env.NOTIFY_TOPIC ?? "notifications"}/${photoId}`;
+    await subscriber.subscribeAsync(topic, { qos: 1 });
+    return topic;
+  }
+
+  async function waitHeard(count: number, ms = 3000): Promise<typeof heard> {
+    const until = Date.now() + ms;
+    while (heard.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return [...heard];
+  }
+
+  it("publishes on the photo's own topic, and on the shared topic only while broadcast is on", async () => {
+    const { upload } = stack.buckets;
+    const notJpeg = new TextEncoder().encode("not a photo");
+    const ownTopic = await listenTo("private-1");
+    await chromakey(
+      s3Event(upload, "booth/private-1.jpg", { eTag: await put(upload, "booth/private-1.jpg", notJpeg) }),
+    );
+    const both = await waitHeard(2);
+    expect(both.map((h) => h.topic).sort()).to.deep.equal(["notifications", ownTopic]);
+    expect(both[0].message).to.deep.equal(both[1].message);
+    expect(both[0].message.message.ObjectKey).to.equal("booth/private-1.jpg");
+
+    heard.length = 0;
+    process.env.NOTIFY_BROADCAST = "false";
+    const quietTopic = await listenTo("private-2");
+    await chromakey(s3Event(upload, "private-2.jpg", { eTag: await put(upload, "private-2.jpg", notJpeg) }));
+    const own = await waitHeard(2, 500);
+    expect(own.map((h) => h.topic)).to.deep.equal([quietTopic]);
+    expect(own[0].message).to.deep.include({ type: "photoFailed" });
   });
 
   it("tells the guest when the upload is not a readable photo, and keeps the upload", async () => {
@@ -125,6 +205,93 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const [message] = await waitForMessages(1);
     expect(message).to.deep.include({ type: "photoFailed" });
     expect((message.message as { reason: string }).reason).to.match(/too big/);
+  });
+
+  it("refuses an upload over the limit from the event's size, before any download, tells the guest and deletes it", async () => {
+    const { upload, processing } = stack.buckets;
+    process.env.MAX_UPLOAD_BYTES = String(10 * 1024 * 1024);
+    const ownTopic = await listenTo("huge");
+    // The object here is a fine photo: only the event's size (as S3 reports a 5 GB PUT) can make the stage refuse it.
+    const eTag = await put(upload, "huge.jpg", readFileSync(SAMPLE));
+    await chromakey(s3Event(upload, "huge.jpg", { eTag, size: 5 * 1024 ** 3 }));
+    const [message] = (await waitHeard(2)).filter((h) => h.topic === ownTopic);
+    expect(message.message).to.deep.equal({
+      level: "error",
+      type: "photoFailed",
+      message: { ObjectKey: "huge.jpg", reason: "the photo is too big (5120.0 MB; the limit is 10.0 MB)" },
+    });
+    expect(await exists(upload, "huge.jpg"), "the upload is deleted").to.equal(false);
+    expect(await exists(processing, "huge.png"), "nothing was processed").to.equal(false);
+  });
+
+  for (const copies of [2, 3, 5]) {
+    it(`${copies} concurrent copies of each event write each output once and notify once`, async () => {
+      const { upload, processing, final } = stack.buckets;
+      const id = `twin-${copies}`;
+      const ownTopic = await listenTo(id);
+      await put(upload, `${id}.jpg`, readFileSync(SMALL));
+      const keyIn = (bucket: string) => (bucket === processing ? `${id}.png` : `${id}.jpg`);
+      const many = (run: () => Promise<void>) => Promise.all(Array.from({ length: copies }, run));
+
+      const chromakeyEvent = await eventFor(upload, `${id}.jpg`, "0A01");
+      const keyed = await countWrites(keyIn, () => many(() => chromakey(chromakeyEvent)));
+      expect(keyed).to.deep.equal({ [processing]: 1 });
+
+      const compositeEvent = await eventFor(processing, `${id}.png`, "0B01");
+      const composited = await countWrites(keyIn, () => many(() => composite(compositeEvent)));
+      expect(composited).to.deep.equal({ [final]: 1 });
+
+      const notifyEvent = await eventFor(final, `${id}.jpg`, "0C01");
+      await many(() => notify(notifyEvent));
+      const messages = (await waitHeard(copies * 2, 700)).filter((h) => h.topic === ownTopic);
+      expect(messages.map((h) => h.message.type)).to.deep.equal(["photoProcessed"]);
+    });
+  }
+
+  it("treats a re-upload to the same key as a new upload: processed and notified once, at a new URL", async () => {
+    const { upload, processing, final } = stack.buckets;
+    const ownTopic = await listenTo("again");
+    const pipeline = async (sequencer: string): Promise<void> => {
+      await chromakey(await eventFor(upload, "again.jpg", sequencer));
+      await composite(await eventFor(processing, "again.png", sequencer));
+      const event = await eventFor(final, "again.jpg", sequencer);
+      await Promise.all([notify(event), notify(event)]);
+    };
+    /** The URLs heard on the photo's topic once `count` have arrived, and a moment more for any extra one. */
+    const urls = async (count: number): Promise<string[]> => {
+      const own = () => heard.filter((h) => h.topic === ownTopic);
+      for (const until = Date.now() + 3000; own().length < count && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      return own().map((h) => (h.message.message as { URL: string }).URL);
+    };
+
+    await put(upload, "again.jpg", readFileSync(SMALL));
+    const firstEvent = await eventFor(upload, "again.jpg", "0D01");
+    await pipeline("0D01");
+    const first = await bytes(final, "again.jpg");
+    expect(await urls(1)).to.have.length(1);
+
+    // The guest takes another photo and it lands on the same presigned key.
+    await put(upload, "again.jpg", readFileSync(SMALL_GREY));
+    await pipeline("0D02");
+    const [url1, url2, ...more] = await urls(2);
+    expect(more).to.deep.equal([]);
+    expect(url2, "a new URL, so no cache can answer with the old souvenir").to.not.equal(url1);
+    expect(Buffer.compare(await bytes(final, "again.jpg"), first)).to.not.equal(0);
+
+    // A late duplicate of the first upload's event changes nothing and tells nobody.
+    const late = await countWrites(
+      () => "again.png",
+      () => chromakey(firstEvent),
+    );
+    expect(late).to.deep.equal({});
+
+    // The very same bytes uploaded again are still a new upload (a new sequencer), told once.
+    await put(upload, "again.jpg", readFileSync(SMALL));
+    await pipeline("0D03");
+    expect(await urls(3)).to.have.length(3);
   });
 
   it("skips objects that are not photos and events from other buckets, telling nobody", async () => {

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { stageCallbacks, presignCallback } from "../infra/callbacks";
 import { readSettings } from "../infra/config";
 import { ensureLayer, LAYER_DIR } from "../infra/layer";
+import { browserIotPolicy, iotArns } from "../infra/policies";
 
 const ROOT = path.resolve(__dirname, "..");
 const ACCOUNT = "123456789012";
@@ -234,7 +235,7 @@ describe("Pulumi program (mocked AWS)", function () {
 
         const policy = one("aws:s3/bucketPolicy:BucketPolicy", name);
         expect(policy.inputs.bucket).to.equal(id);
-        const deny = policyOf(policy).Statement.filter((s) => s.Effect === "Deny");
+        const deny = policyOf(policy).Statement.filter((s) => s.Sid === "DenyInsecureTransport");
         expect(deny).to.have.length(1);
         expect(deny[0]).to.deep.include({
           Principal: "*",
@@ -245,13 +246,13 @@ describe("Pulumi program (mocked AWS)", function () {
       });
     }
 
-    it("allows the browser PUT (Content-Type, ETag exposed) on Upload only, from the configured origins", () => {
+    it("allows the browser PUT and form POST (Content-Type, ETag exposed) on Upload only, from the configured origins", () => {
       const cors = all("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration");
       expect(cors.map((c) => c.name)).to.deep.equal(["upload"]);
       expect(cors[0].inputs.bucket).to.equal(bucketOf("upload").state.bucket);
       expect(cors[0].inputs.corsRules).to.have.length(1);
       expect(cors[0].inputs.corsRules[0]).to.deep.include({
-        allowedMethods: ["PUT"],
+        allowedMethods: ["PUT", "POST"],
         allowedOrigins: ["https://photos.example.com", "http://localhost:3000"],
         allowedHeaders: ["Content-Type"],
         exposeHeaders: ["ETag"],
@@ -259,17 +260,25 @@ describe("Pulumi program (mocked AWS)", function () {
     });
 
     it("lets only the CloudFront distribution read Final, and nobody read Upload or Processing", () => {
-      const finalAllows = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "final")).Statement.filter(
-        (s) => s.Effect === "Allow",
-      );
-      expect(finalAllows).to.deep.equal([
+      const finalStatements = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "final")).Statement;
+      const cloudFront = {
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST` } },
+      };
+      expect(finalStatements.filter((s) => s.Sid !== "DenyInsecureTransport")).to.deep.equal([
         {
           Sid: "CloudFrontReadsFinals",
           Effect: "Allow",
-          Principal: { Service: "cloudfront.amazonaws.com" },
-          Action: "s3:GetObject",
+          ...cloudFront,
           Resource: `arn:aws:s3:::${bucketOf("final").state.bucket}/*`,
-          Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST` } },
+        },
+        // The notify stage's claim markers live beside the souvenirs; the CDN may not read them.
+        {
+          Sid: "NotTheMarkers",
+          Effect: "Deny",
+          ...cloudFront,
+          Resource: `arn:aws:s3:::${bucketOf("final").state.bucket}/.notified/*`,
         },
       ]);
       for (const name of ["upload", "processing"]) {
@@ -394,10 +403,15 @@ describe("Pulumi program (mocked AWS)", function () {
       const up = bucketOf("upload").state.bucket;
       const proc = bucketOf("processing").state.bucket;
       const fin = bucketOf("final").state.bucket;
-      const iot = { IOT_ENDPOINT: `https://${IOT_ADDRESS}`, NOTIFY_TOPIC: "notifications" };
+      const iot = {
+        IOT_ENDPOINT: `https://${IOT_ADDRESS}`,
+        NOTIFY_TOPIC: "notifications",
+        NOTIFY_BROADCAST: "true",
+      };
       expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         PROCESSING_BUCKET: proc,
+        MAX_UPLOAD_BYTES: "26214400",
         ...iot,
         CHROMAKEY_OPTIONS: JSON.stringify({ spillSuppression: 0.5 }),
       });
@@ -415,6 +429,7 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(fnOf("presign").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         UPLOAD_URL_EXPIRES: "300",
+        MAX_UPLOAD_BYTES: "26214400",
         ALLOWED_ORIGINS: "https://photos.example.com,http://localhost:3000",
       });
     });
@@ -468,6 +483,7 @@ describe("Pulumi program (mocked AWS)", function () {
     const topicArn = `arn:aws:iot:${REGION}:${ACCOUNT}:topic/notifications`;
     const stageCommon = (fn: string) => [
       `iot:Publish ${topicArn}`,
+      `iot:Publish ${topicArn}/*`,
       `logs:CreateLogStream ${logs(fn)}`,
       `logs:PutLogEvents ${logs(fn)}`,
       `sqs:SendMessage ${queue(fn)}`,
@@ -494,10 +510,11 @@ describe("Pulumi program (mocked AWS)", function () {
       }
     });
 
-    it("chromakey: reads Upload, heads and writes Processing, publishes on the topic", () => {
+    it("chromakey: reads Upload (deleting what is too big), heads and writes Processing, publishes on the topics", () => {
       expect(grants(rolePolicyFor("chromakey"))).to.deep.equal(
         [
           `s3:GetObject ${s3("upload")}/*`,
+          `s3:DeleteObject ${s3("upload")}/*`,
           `s3:GetObject ${s3("processing")}/*`,
           `s3:PutObject ${s3("processing")}/*`,
           `s3:ListBucket ${s3("processing")}`,
@@ -518,11 +535,11 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("notify: only reads and writes the 'notified' tag on Final objects, publishes on the topic", () => {
+    it("notify: only creates and deletes its claim markers in Final, publishes on the topics", () => {
       expect(grants(rolePolicyFor("notify"))).to.deep.equal(
         [
-          `s3:GetObjectTagging ${s3("final")}/*`,
-          `s3:PutObjectTagging ${s3("final")}/*`,
+          `s3:PutObject ${s3("final")}/.notified/*`,
+          `s3:DeleteObject ${s3("final")}/.notified/*`,
           ...stageCommon("notify"),
         ].sort(),
       );
@@ -570,7 +587,7 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 
   describe("CDN", () => {
-    it("serves Final through CloudFront with a SigV4 Origin Access Control, https only, CachingOptimized", () => {
+    it("serves Final through CloudFront with a SigV4 Origin Access Control, https only, cached by key and version", () => {
       const oac = one("aws:cloudfront/originAccessControl:OriginAccessControl", "final").inputs;
       expect(oac).to.include({
         originAccessControlOriginType: "s3",
@@ -588,15 +605,23 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(dist.defaultCacheBehavior).to.include({
         targetOriginId: dist.origins[0].originId,
         viewerProtocolPolicy: "redirect-to-https",
-        cachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        cachePolicyId: "souvenirs-id",
       });
+      // The notification's URL ends in ?v=<ETag>: a re-upload to a key is a new cache entry, never the old souvenir.
+      const cache = one("aws:cloudfront/cachePolicy:CachePolicy", "souvenirs").inputs;
+      expect(cache.parametersInCacheKeyAndForwardedToOrigin).to.deep.include({
+        queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["v"] } },
+        headersConfig: { headerBehavior: "none" },
+        cookiesConfig: { cookieBehavior: "none" },
+      });
+      expect(cache).to.include({ minTtl: 1, defaultTtl: 86400 });
       expect(dist.defaultCacheBehavior.allowedMethods).to.deep.equal(["GET", "HEAD"]);
       expect(dist).to.not.have.property("orderedCacheBehaviors");
     });
   });
 
   describe("browser access to notifications", () => {
-    it("lets unauthenticated identities of this pool only connect, subscribe and receive on the topic", () => {
+    it("lets unauthenticated identities of this pool connect as themselves and listen to named photo topics and the broadcast", () => {
       const pool = one("aws:cognito/identityPool:IdentityPool", "browsers").inputs;
       expect(pool).to.include({ allowUnauthenticatedIdentities: true, allowClassicFlow: false });
 
@@ -615,12 +640,25 @@ describe("Pulumi program (mocked AWS)", function () {
       ]);
       const policies = all("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.state.name);
       expect(policies).to.have.length(1);
+      const doc = policyOf(policies[0]);
       const iot = `arn:aws:iot:${REGION}:${ACCOUNT}`;
-      expect(grants(policyOf(policies[0]))).to.deep.equal([
-        `iot:Connect ${iot}:client/*`,
+      expect(grants({ Statement: doc.Statement.filter((s) => s.Effect === "Allow") })).to.deep.equal([
+        `iot:Connect ${iot}:client/\${cognito-identity.amazonaws.com:sub}`,
         `iot:Receive ${iot}:topic/notifications`,
+        `iot:Receive ${iot}:topic/notifications/*`,
         `iot:Subscribe ${iot}:topicfilter/notifications`,
+        `iot:Subscribe ${iot}:topicfilter/notifications/*`,
       ]);
+      // IAM's `*` also matches MQTT's `+` and `#`: without this, `notifications/#` would hear every guest.
+      expect(doc.Statement.filter((s) => s.Effect === "Deny")).to.deep.equal([
+        {
+          Sid: "NoWildcardSubscriptions",
+          Effect: "Deny",
+          Action: "iot:Subscribe",
+          Resource: [`${iot}:topicfilter/*+*`, `${iot}:topicfilter/*#*`],
+        },
+      ]);
+      expect(JSON.stringify(doc), "browsers never publish").to.not.include("iot:Publish");
 
       const attachment = one("aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", "browsers").inputs;
       expect(attachment.identityPoolId).to.equal(POOL_ID);
@@ -635,6 +673,7 @@ describe("Pulumi program (mocked AWS)", function () {
         uploadUrl,
         mqttUrl: `wss://${IOT_ADDRESS}/mqtt`,
         topic: "notifications",
+        broadcast: true,
         region: REGION,
         imageBaseUrl: `https://${CDN_DOMAIN}`,
         identityPoolId: POOL_ID,
@@ -655,6 +694,22 @@ describe("Pulumi program (mocked AWS)", function () {
   });
 });
 
+describe("browser IoT policy with the broadcast off", () => {
+  it("leaves browsers only the photo topics they name", () => {
+    const doc = browserIotPolicy(iotArns("aws", REGION, ACCOUNT, "souvenirs"), false);
+    const iot = `arn:aws:iot:${REGION}:${ACCOUNT}`;
+    const allowed = doc.Statement.filter((s) => s.Effect === "Allow").flatMap((s) =>
+      arr(s.Action).flatMap((a) => arr(s.Resource ?? []).map((r) => `${a} ${r}`)),
+    );
+    expect(allowed.sort()).to.deep.equal([
+      `iot:Connect ${iot}:client/\${cognito-identity.amazonaws.com:sub}`,
+      `iot:Receive ${iot}:topic/souvenirs/*`,
+      `iot:Subscribe ${iot}:topicfilter/souvenirs/*`,
+    ]);
+    expect(doc.Statement.filter((s) => s.Effect === "Deny")).to.have.length(1);
+  });
+});
+
 describe("stack settings", () => {
   const from = (values: Record<string, string>) => readSettings((key) => values[key]);
 
@@ -665,7 +720,11 @@ describe("stack settings", () => {
       allowedOrigins: ["http://localhost:3000"],
       retentionDays: 7,
       uploadUrlExpires: 300,
+      broadcast: true,
+      maxUploadBytes: 26214400,
     });
+    expect(from({ broadcast: "false" }).broadcast).to.equal(false);
+    expect(from({ maxUploadBytes: "1048576" }).maxUploadBytes).to.equal(1048576);
     expect(s.chromakey).to.deep.equal({ memory: 2048, timeout: 60 });
     expect(s.composite).to.deep.equal({ memory: 1536, timeout: 30 });
     expect(s.notify).to.deep.equal({ memory: 256, timeout: 10 });
@@ -679,6 +738,8 @@ describe("stack settings", () => {
       "theme-park-photos:retentionDays must be a whole number from 1 to 3650",
     );
     expect(() => from({ chromakeyMemory: "64" })).to.throw("chromakeyMemory");
+    expect(() => from({ broadcast: "no" })).to.throw('theme-park-photos:broadcast must be true or false, got "no"');
+    expect(() => from({ maxUploadBytes: "0" })).to.throw("theme-park-photos:maxUploadBytes must be a whole number");
     expect(() => from({ topic: "photos/#" })).to.throw("plain MQTT topic");
     expect(() => from({ allowedOrigins: "https://a.example" })).to.throw("must be a list");
     expect(() => from({ allowedOrigins: '["https://a.example/path"]' })).to.throw("is not an origin");

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { decodeEventKey, finalImageUrl, finalKey, parsePhotoKey, processingKey } from "../pipeline/keys";
+import { decodeEventKey, finalImageUrl, finalKey, parsePhotoKey, photoTopic, processingKey } from "../pipeline/keys";
 
 describe("photo keys", () => {
   it("decodes S3 event keys: '+' is a space, %xx is a byte of UTF-8", () => {
@@ -25,5 +25,14 @@ describe("photo keys", () => {
     expect(finalImageUrl("https://d1.cloudfront.net", "booth 2/a+b.jpg")).to.equal(
       "https://d1.cloudfront.net/booth%202/a%2Bb.jpg",
     );
+  });
+
+  it("names a photo's own topic from the final key's file name, or none when it cannot be one topic level", () => {
+    const id = "0b1c9d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
+    expect(photoTopic("notifications", `${id}.jpg`)).to.equal(`notifications/${id}`);
+    expect(photoTopic("park/photos", `booth 2/${id}.JPG`)).to.equal(`park/photos/${id}`);
+    for (const key of ["a+b.jpg", "x#.jpg", ".jpg", "folder/.jpg", `${"x".repeat(300)}.jpg`]) {
+      expect(photoTopic("notifications", key), key).to.equal(undefined);
+    }
   });
 });

@@ -89,30 +89,34 @@ async function recordStatuses(page: Page): Promise<() => Promise<string[]>> {
   return () => page.evaluate(() => (window as unknown as { seenStatuses: string[] }).seenStatuses);
 }
 
+async function launchChromium(): Promise<Browser> {
+  // CI installs Chromium: a missing browser is a failure to fix, not a test to skip.
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // The fake camera feeds getUserMedia a test pattern and grants permission without a prompt.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--use-fake-device-for-media-stream",
+      "--use-fake-ui-for-media-stream",
+    ],
+  });
+}
+
 describe("local stack: the web page in a browser", function () {
   this.timeout(60_000);
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
 
   before(async function () {
-    // CI installs Chromium: a missing browser is a failure to fix, not a test to skip.
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-      );
-    }
     stack = await startTestStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // The fake camera feeds getUserMedia a test pattern and grants permission without a prompt.
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-      ],
-    });
+    browser = await launchChromium();
   });
 
   // One page at a time, closed after its test: a page left open elsewhere can hold the keyboard focus.
@@ -148,7 +152,7 @@ describe("local stack: the web page in a browser", function () {
     const size = await waitForSouvenir(page);
     expect(size.w).to.equal(1080);
     expect(size.h).to.equal(1350);
-    expect(size.src).to.match(new RegExp(`^${stack.webUrl}/photos/[0-9a-f-]{36}\\.jpg$`));
+    expect(size.src).to.match(new RegExp(`^${stack.webUrl}/photos/[0-9a-f-]{36}\\.jpg(\\?v=[^&]+)?$`));
     expect(await page.locator(".photo.done .download").getAttribute("href")).to.equal(size.src);
     expect((await page.locator(".photo.done .status").textContent())?.trim()).to.equal("Your souvenir is ready!");
     await expectInView(page, [".photo.done img.souvenir", ".photo.done .status", ".photo.done .download"]);
@@ -175,6 +179,10 @@ describe("local stack: the web page in a browser", function () {
     await page.goto(`${stack.webUrl}/`);
     await page.waitForSelector("#connection.ok", { timeout: 10_000 });
     const statuses = await recordStatuses(page);
+    const uploads: string[] = [];
+    page.on("request", (req) => {
+      if (req.url().startsWith(stack.s3Endpoint)) uploads.push(`${req.method()} ${req.headers()["content-type"]}`);
+    });
 
     // Tab from the top of the page to "Choose a photo"; every stop on the way shows a focus ring.
     const stops = await tabUntil(page, (el) => el.text === "Choose a photo");
@@ -190,6 +198,9 @@ describe("local stack: the web page in a browser", function () {
     const seen = (await statuses()).map((t) => t.replace(/[0-9 %]+$/, "").trim());
     const order = ["Getting an upload link…", "Uploading…", "Cutting out the green screen…", "Your souvenir is ready!"];
     expect(seen.filter((t, i) => order.includes(t) && seen[i - 1] !== t)).to.deep.equal(order);
+    // The bounded form the presign answer offers, not the PUT URL beside it.
+    expect(uploads).to.have.length(1);
+    expect(uploads[0]).to.match(/^POST multipart\/form-data; boundary=/);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, "local-browser-1280x800.png") });
@@ -223,6 +234,16 @@ describe("local stack: the web page in a browser", function () {
     mkdirSync(dir, { recursive: true });
     const badFile = path.join(dir, "not-a-photo.jpg");
     writeFileSync(badFile, Buffer.from("this is not a JPEG"));
+    // An older backend's presign answer: no upload form, so the page PUTs to uploadURL.
+    const methods: string[] = [];
+    page.on("request", (req) => {
+      if (req.url().startsWith(stack.s3Endpoint)) methods.push(req.method());
+    });
+    await page.route(`${stack.webUrl}/Upload`, async (route) => {
+      const res = await route.fetch();
+      const { uploadURL, photoFilename } = (await res.json()) as { uploadURL: string; photoFilename: string };
+      await route.fulfill({ response: res, json: { uploadURL, photoFilename } });
+    });
     await page.goto(`${stack.webUrl}/`);
     await page.waitForSelector("#connection.ok", { timeout: 10_000 });
     await page.setInputFiles("#file-input", badFile);
@@ -238,6 +259,7 @@ describe("local stack: the web page in a browser", function () {
     }, firstKey);
     expect(await page.locator(".photo").count(), "the same card, tried again").to.equal(1);
     expect(await page.locator(".photo .status").textContent()).to.match(/not a JPEG or PNG image/);
+    expect(methods.filter((m) => m !== "OPTIONS")).to.deep.equal(["PUT", "PUT"]);
   });
 
   it("takes a photo with the camera (getUserMedia) and gets an answer for it", async () => {
@@ -257,5 +279,38 @@ describe("local stack: the web page in a browser", function () {
     await card.waitFor({ timeout: 30_000 });
     expect(await page.locator(".photo").count()).to.equal(1);
     expect(await card.getAttribute("data-key")).to.match(/^[0-9a-f-]{36}\.jpg$/);
+  });
+});
+
+describe("local stack: the web page with broadcast off (each photo only on its own topic)", function () {
+  this.timeout(60_000);
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  let browser: Browser;
+  const saved = process.env.NOTIFY_BROADCAST;
+
+  before(async () => {
+    process.env.NOTIFY_BROADCAST = "false";
+    stack = await startTestStack();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stopAndClean();
+    if (saved === undefined) delete process.env.NOTIFY_BROADCAST;
+    else process.env.NOTIFY_BROADCAST = saved;
+  });
+
+  it("hears its photo on <topic>/<photoId>", async () => {
+    const page = await browser.newPage({ viewport: PHONE });
+    try {
+      const problems = watchProblems(page);
+      await page.goto(`${stack.webUrl}/`);
+      await page.waitForSelector("#connection.ok", { timeout: 10_000 });
+      await page.setInputFiles("#file-input", SAMPLE_PHOTO);
+      expect((await waitForSouvenir(page)).w).to.equal(1080);
+      expect(problems).to.deep.equal([]);
+    } finally {
+      await page.close();
+    }
   });
 });

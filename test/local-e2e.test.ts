@@ -38,9 +38,9 @@ describe("local stack: end to end", function () {
       uploadUrl: `${stack.webUrl}/Upload`,
       mqttUrl: stack.mqttWsUrl,
       topic: "notifications",
+      broadcast: true,
       region: stack.env.AWS_REGION,
       imageBaseUrl: `${stack.webUrl}/photos`,
-      broadcast: true,
     });
   });
 
@@ -56,10 +56,17 @@ describe("local stack: end to end", function () {
 
     await putPhoto(ticket.uploadURL, photo);
     const note = await topic.waitFor(ticket.photoFilename, 30_000);
+    const finalETag = (
+      await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.final, Key: ticket.photoFilename }))
+    ).ETag?.replace(/"/g, "");
     expect(note).to.deep.equal({
       level: "info",
       type: "photoProcessed",
-      message: { ObjectKey: ticket.photoFilename, URL: `${stack.webUrl}/photos/${ticket.photoFilename}` },
+      // Versioned by the souvenir's ETag: a re-upload to the same key gets a URL of its own.
+      message: {
+        ObjectKey: ticket.photoFilename,
+        URL: `${stack.webUrl}/photos/${ticket.photoFilename}?v=${finalETag}`,
+      },
     });
 
     const processing = await s3.send(

@@ -1,6 +1,17 @@
 import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { handler } from "../pipeline/handlers/presign";
+import { startStack } from "../local/stack";
+
+interface UploadAnswer {
+  uploadURL: string;
+  photoFilename: string;
+  uploadForm: { url: string; fields: Record<string, string> };
+}
 
 function request(httpMethod: string, headers: Record<string, string> = {}): APIGatewayProxyEvent {
   return { httpMethod, headers, path: "/Upload", resource: "/Upload" } as unknown as APIGatewayProxyEvent;
@@ -41,6 +52,30 @@ describe("presign handler (GET /Upload)", () => {
     expect(second.photoFilename).not.to.equal(body.photoFilename);
   });
 
+  it("offers a presigned POST form whose policy bounds the key, the type and the size", async () => {
+    process.env.MAX_UPLOAD_BYTES = "5000000";
+    const before = Date.now();
+    const body = JSON.parse((await handler(request("GET"))).body) as UploadAnswer;
+    const { url, fields } = body.uploadForm;
+    expect(url).to.equal("https://tpp-upload-1234.s3.us-west-2.amazonaws.com/");
+    expect(fields).to.include({ key: body.photoFilename, "Content-Type": "image/jpeg", bucket: "tpp-upload-1234" });
+    expect(fields).to.include.keys("Policy", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Algorithm", "X-Amz-Date");
+    const policy = JSON.parse(Buffer.from(fields.Policy, "base64").toString("utf8")) as {
+      expiration: string;
+      conditions: unknown[];
+    };
+    expect(policy.conditions).to.deep.include.members([
+      ["content-length-range", 1, 5000000],
+      { "Content-Type": "image/jpeg" },
+      { key: body.photoFilename },
+      { bucket: "tpp-upload-1234" },
+    ]);
+    // No condition may leave the key or the type open (a starts-with would).
+    expect(JSON.stringify(policy.conditions)).to.not.include("starts-with");
+    const expires = Date.parse(policy.expiration) - before;
+    expect(expires).to.be.within(299_000, 301_000);
+  });
+
   it("answers CORS for allowed origins only, and the preflight", async () => {
     const allowed = await handler(request("GET", { origin: "https://photos.example" }));
     expect(allowed.headers).to.include({
@@ -66,5 +101,48 @@ describe("presign handler (GET /Upload)", () => {
     const res = await handler(request("GET"));
     expect(res.statusCode).to.equal(500);
     expect(JSON.parse(res.body).message).to.match(/try again/);
+  });
+});
+
+describe("presign handler against the local S3 server", function () {
+  this.timeout(30_000);
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  let dataDir: string;
+  const saved = { ...process.env };
+  const photo = readFileSync(join(__dirname, "fixtures", "progressive.jpg"));
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "tpp-presign-"));
+    stack = await startStack({ port: 0, s3Port: 0, dataDir, runStages: false, quiet: true });
+  });
+  after(async () => {
+    process.env = { ...saved };
+    await stack?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    process.env = { ...saved, ...stack.env, MAX_UPLOAD_BYTES: String(photo.length) };
+  });
+
+  async function ticket(): Promise<UploadAnswer> {
+    return JSON.parse((await handler(request("GET"))).body) as UploadAnswer;
+  }
+
+  /** What a browser sends: every field of the form, then the file, last, as `file`. */
+  function post(form: UploadAnswer["uploadForm"], file: Uint8Array, override: Record<string, string> = {}) {
+    const data = new FormData();
+    for (const [name, value] of Object.entries({ ...form.fields, ...override })) data.append(name, value);
+    data.append("file", new Blob([new Uint8Array(file)], { type: "image/jpeg" }), "selfie.jpg");
+    return fetch(form.url, { method: "POST", body: data });
+  }
+
+  it("takes a photo up to the limit through the form, stored under the ticket's key as image/jpeg", async () => {
+    const { uploadForm, photoFilename } = await ticket();
+    const res = await post(uploadForm, photo);
+    expect(res.status, await res.text()).to.be.oneOf([200, 201, 204]);
+    const s3 = new S3Client({ region: stack.env.AWS_REGION, endpoint: stack.s3Endpoint, forcePathStyle: true });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.upload, Key: photoFilename }));
+    expect(head).to.include({ ContentLength: photo.length, ContentType: "image/jpeg" });
+    s3.destroy();
   });
 });

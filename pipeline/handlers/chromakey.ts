@@ -8,6 +8,7 @@ export const handler = photoStage({
   inputBucket: (config) => config.uploadBucket,
   outputBucket: (config) => config.processingBucket,
   outputKey: processingKey,
+  inputLimit: (config) => config.maxUploadBytes,
   async process(input, _photo, config) {
     return { body: await chromakeyPhoto(input, config.keyOptions), contentType: "image/png" };
   },

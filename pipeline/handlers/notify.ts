@@ -1,20 +1,18 @@
-import { GetObjectTaggingCommand, PutObjectTaggingCommand } from "@aws-sdk/client-s3";
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { s3Client } from "../clients";
 import { loadConfig, requireSetting } from "../config";
-import { decodeEventKey, finalImageUrl } from "../keys";
-import { log, timed } from "../log";
+import { decodeEventKey, finalImageUrl, NOTIFIED_PREFIX, notifiedMarkerKey } from "../keys";
+import { errorMessage, log, timed } from "../log";
 import { photoProcessed } from "../messages";
 import { publish } from "../notifier";
+import { claimKey, deleteObject, unquote } from "../storage";
 
 /**
- * Final bucket -> IoT topic: tells the front-end its souvenir is ready. A tag on the final object records that
- * the guest was told, so S3 delivering the same event twice does not notify twice (tagging is not an
- * ObjectCreated event, so it does not trigger anything).
+ * Final bucket -> IoT topics: tells the front-end its souvenir is ready, exactly once per souvenir written.
+ * S3 may deliver an event twice, even at the same moment: before publishing, each run tries to create the
+ * souvenir's marker object with If-None-Match, and only the run that created it publishes. A re-upload writes a
+ * new souvenir (new sequencer and URL version), so it is announced again, once.
  */
-const NOTIFIED_TAG = "notified";
-
 export async function handler(event: S3Event): Promise<void> {
   const config = loadConfig();
   const urlBase = requireSetting(config, "finalUrlBase", "FINAL_URL_BASE");
@@ -22,29 +20,29 @@ export async function handler(event: S3Event): Promise<void> {
   for (const record of event.Records ?? []) {
     const bucket = record.s3?.bucket?.name;
     const key = decodeEventKey(record.s3?.object?.key ?? "");
+    // Our own markers (the cloud trigger filters them out; the local stack delivers every event).
+    if (bucket === config.finalBucket && key.startsWith(NOTIFIED_PREFIX)) continue;
     if (!record.eventName?.startsWith("ObjectCreated") || bucket !== config.finalBucket || !/\.jpg$/i.test(key)) {
       log("warn", "skipped: not a final photo", { stage: "notify", eventName: record.eventName, bucket, key });
       continue;
     }
     const fields = { stage: "notify", photoId: key.replace(/^.*\//, "").replace(/\.jpg$/i, ""), key };
-    if (await wasNotified(s3, bucket, key)) {
+    const eTag = unquote(record.s3.object.eTag ?? "");
+    const marker = notifiedMarkerKey(key, record.s3.object.sequencer || eTag);
+    if (!(await claimKey(s3, bucket, marker))) {
       log("info", "skipped: already notified", fields);
       continue;
     }
-    const url = finalImageUrl(urlBase, key);
-    await timed("publish", fields, () => publish(config, photoProcessed(key, url)));
-    await s3.send(
-      new PutObjectTaggingCommand({
-        Bucket: bucket,
-        Key: key,
-        Tagging: { TagSet: [{ Key: NOTIFIED_TAG, Value: "true" }] },
-      }),
-    );
+    const url = finalImageUrl(urlBase, key, eTag);
+    try {
+      await timed("publish", fields, () => publish(config, photoProcessed(key, url)));
+    } catch (err) {
+      // Unclaimed again, so a redrive of this event from the failure queue can still tell the guest.
+      await deleteObject(s3, bucket, marker).catch((e: unknown) =>
+        log("error", "could not release the notification claim", { ...fields, error: errorMessage(e) }),
+      );
+      throw err;
+    }
     log("info", "done", { ...fields, url });
   }
-}
-
-async function wasNotified(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: key }));
-  return (tags.TagSet ?? []).some((tag) => tag.Key === NOTIFIED_TAG);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { s3Client } from "../clients";
@@ -8,8 +9,9 @@ import type { StageConfig } from "../config";
 import { errorMessage, log } from "../log";
 
 /**
- * GET /Upload: a fresh photo name and a short-lived presigned PUT for it, so the browser uploads straight to
- * the Upload bucket. The Content-Type is signed: the bucket takes only what the front-end says it sends.
+ * GET /Upload: a fresh photo name and two short-lived ways to upload it straight to the Upload bucket: a
+ * presigned PUT (`uploadURL`, the workshop front-end's contract) and a presigned POST form (`uploadForm`). Both
+ * sign the Content-Type; only the form can bound the size, so S3 itself refuses an oversized upload.
  */
 export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const config = loadConfig();
@@ -20,18 +22,27 @@ export async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayPr
   const photoFilename = `${randomUUID()}.jpg`;
   try {
     const bucket = requireSetting(config, "uploadBucket", "UPLOAD_BUCKET");
+    const s3 = s3Client(config);
     const uploadURL = await getSignedUrl(
-      s3Client(config),
+      s3,
       new PutObjectCommand({ Bucket: bucket, Key: photoFilename, ContentType: "image/jpeg" }),
       // Signing the header (rather than leaving it out) makes S3 refuse a PUT of any other type.
       { expiresIn: config.uploadUrlExpiresSeconds, signableHeaders: new Set(["content-type"]) },
     );
+    // The policy also holds `{"key": ...}`, `{"bucket": ...}` and each field below as exact matches.
+    const uploadForm = await createPresignedPost(s3, {
+      Bucket: bucket,
+      Key: photoFilename,
+      Fields: { "Content-Type": "image/jpeg" },
+      Conditions: [["content-length-range", 1, config.maxUploadBytes]],
+      Expires: config.uploadUrlExpiresSeconds,
+    });
     log("info", "upload url issued", {
       stage: "presign",
       photoId: photoFilename.slice(0, -4),
       expiresIn: config.uploadUrlExpiresSeconds,
     });
-    return json(200, { uploadURL, photoFilename }, cors);
+    return json(200, { uploadURL, photoFilename, uploadForm }, cors);
   } catch (err) {
     log("error", "could not sign an upload url", { stage: "presign", error: errorMessage(err) });
     return json(500, { message: "could not prepare an upload; please try again" }, cors);

@@ -8,7 +8,8 @@ import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
 import { photoFailed } from "../messages";
 import { publish } from "../notifier";
-import { outputSourceETag, readObject, unquote, writeObject } from "../storage";
+import { deleteObject, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
+import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
 
 /**
  * What makes one photo stage: where it reads, where it writes, and the pure-ish work in between.
@@ -19,14 +20,18 @@ export interface PhotoStage {
   inputBucket(config: StageConfig): string;
   outputBucket(config: StageConfig): string;
   outputKey(photo: PhotoKey): string;
+  /**
+   * The largest input the stage takes, when its input comes from guests: a larger one is refused from the
+   * event's object size, before any download, and deleted (the guest is told).
+   */
+  inputLimit?(config: StageConfig): number;
   process(input: Uint8Array, photo: PhotoKey, config: StageConfig): Promise<StageOutput>;
 }
 
-export interface StageOutput {
-  body: Uint8Array;
-  contentType: string;
-  cacheControl?: string;
-}
+export type StageOutput = OutputObject;
+
+/** Conditional writes lost to writers of other versions before giving up (each loss means the key changed). */
+const WRITE_ATTEMPTS = 3;
 
 /** Said to the guest when the fault is ours, not their photo's. */
 export const INTERNAL_FAILURE_REASON = "something went wrong on our side while processing the photo; please try again";
@@ -94,21 +99,51 @@ async function handleRecord(
   const fields = { stage: stage.name, photoId: photo.photoId, key };
   const outKey = stage.outputKey(photo);
   const s3 = s3Client(config);
+  const limit = stage.inputLimit?.(config);
+  const size = record.s3.object.size ?? 0;
+  if (limit !== undefined && size > limit) {
+    // S3 takes up to 5 GB through a presigned PUT; a photo that size is refused before a byte is downloaded.
+    const reason = tooBigReason(size, limit);
+    log("warn", "refused: too big", { ...fields, bytes: size, limit });
+    await tellGuest(config, finalKey(photo), reason, fields);
+    // The guest has their answer either way; an upload left behind expires with the bucket's lifecycle rule.
+    await deleteObject(s3, inputBucket, key).catch((err: unknown) =>
+      log("error", "could not delete the refused upload", { ...fields, error: errorMessage(err) }),
+    );
+    return;
+  }
+  const source: SourceVersion = {
+    eTag: unquote(record.s3.object.eTag ?? ""),
+    sequencer: record.s3.object.sequencer ?? "",
+  };
   try {
     await withinTime(timeLimitMs, stage.name, async (abandoned) => {
-      const eventETag = unquote(record.s3.object.eTag ?? "");
-      if (eventETag && (await outputSourceETag(s3, outputBucket, outKey)) === eventETag) {
+      let existing = await headOutput(s3, outputBucket, outKey);
+      if (madeFromThisOrLater(existing, source)) {
         log("info", "skipped: already processed", fields);
         return;
       }
-      const input = await timed("read", fields, () => readObject(s3, inputBucket, key, config.maxUploadBytes));
+      const input = await timed("read", fields, () =>
+        readObject(s3, inputBucket, key, limit ?? config.maxUploadBytes, source.eTag),
+      );
+      if (!input) {
+        log("info", "skipped: the input was replaced or removed since this event; its own event follows", fields);
+        return;
+      }
       abandoned.throwIfAborted();
       const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
-      // The guest has been told it failed: a late output would contradict that.
-      abandoned.throwIfAborted();
-      await timed("write", fields, () =>
-        writeObject(s3, outputBucket, outKey, output.body, output.contentType, input.eTag, output.cacheControl),
-      );
+      const made = { ...source, eTag: source.eTag || input.eTag };
+      for (let attempt = 1; ; attempt++) {
+        // The guest has been told it failed: a late output would contradict that.
+        abandoned.throwIfAborted();
+        if (await timed("write", fields, () => writeOutput(s3, outputBucket, outKey, output, made, existing))) break;
+        existing = await headOutput(s3, outputBucket, outKey);
+        if (madeFromThisOrLater(existing, made)) {
+          log("info", "skipped: a concurrent run of this event wrote the output first", fields);
+          return;
+        }
+        if (attempt === WRITE_ATTEMPTS) throw new Error(`${outputBucket}/${outKey} kept changing while writing it`);
+      }
       log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
     });
   } catch (err) {
@@ -118,6 +153,10 @@ async function handleRecord(
     // A photo we cannot read is done with: retrying it would fail the same way.
     if (!photoProblem) throw err;
   }
+}
+
+function madeFromThisOrLater(existing: ExistingOutput | undefined, source: SourceVersion): boolean {
+  return existing?.source !== undefined && isSameOrLater(existing.source, source);
 }
 
 async function tellGuest(

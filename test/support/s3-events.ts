@@ -5,7 +5,7 @@ import { encodeEventKey } from "../../local/s3-event";
 export function s3Event(
   bucket: string,
   key: string,
-  { eTag = "", size = 1, region = "us-east-1", eventName = "ObjectCreated:Put" } = {},
+  { eTag = "", size = 1, region = "us-east-1", eventName = "ObjectCreated:Put", sequencer = "0055AED6DCD90281E5" } = {},
 ): S3Event {
   return {
     Records: [
@@ -22,7 +22,7 @@ export function s3Event(
           s3SchemaVersion: "1.0",
           configurationId: "test",
           bucket: { name: bucket, ownerIdentity: { principalId: "EXAMPLE" }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key: encodeEventKey(key), size, eTag: eTag.replace(/"/g, ""), sequencer: "0055AED6DCD90281E5" },
+          object: { key: encodeEventKey(key), size, eTag: eTag.replace(/"/g, ""), sequencer },
         },
       },
     ],
