@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { photoTopic } from "../pipeline/keys";
 import { listen, putPhoto, requestUpload } from "./client";
 import type { Notification } from "./client";
 import type { FrontendConfig } from "./web-server";
@@ -33,7 +34,7 @@ export async function findRunningStack(webUrl: string, timeoutMs = 1500): Promis
 }
 
 /**
- * One photo through the whole flow, as the page sends it: subscribe, presign, PUT, wait for the topic.
+ * One photo through the whole flow, as the page sends it: presign, subscribe, upload, wait for the topic.
  * The souvenir is fetched from its URL, as a guest's phone would, and a copy is kept in `saveDir`.
  */
 export async function runDemo(
@@ -45,9 +46,10 @@ export async function runDemo(
   const photo = await readFile(photoPath).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read the photo ${photoPath}: ${err.code ?? err.message}`);
   });
-  const listener = await listen(target.mqttUrl, target.topic);
+  const ticket = await requestUpload(target.uploadUrl);
+  // The photo's own topic (published whether or not the shared one is), subscribed before the upload.
+  const listener = await listen(target.mqttUrl, photoTopic(target.topic, ticket.photoFilename) ?? target.topic);
   try {
-    const ticket = await requestUpload(target.uploadUrl);
     await putPhoto(ticket.uploadURL, photo);
     const notification = await listener.waitFor(ticket.photoFilename, timeoutMs);
     if (notification.type !== "photoProcessed" || !notification.message.URL) return { notification };

@@ -95,7 +95,13 @@ describe("local stack: npm start", function () {
   it("--demo runs one photo through the stack headless, prints the URL and file, exits 0", async () => {
     const photo = path.join(dataDir, "selfie.jpg");
     writeFileSync(photo, await greenScreenJpeg());
-    const run = start(["--demo", photo], { PORT: "0", S3_PORT: "0", LOCAL_DATA_DIR: dataDir });
+    // Broadcast off: the demo hears its photo on its own topic, as the page does.
+    const run = start(["--demo", photo], {
+      PORT: "0",
+      S3_PORT: "0",
+      LOCAL_DATA_DIR: dataDir,
+      NOTIFY_BROADCAST: "false",
+    });
     expect(await run.exit, run.output().stderr).to.equal(0);
     const out = run.output().stdout;
     expect(out).to.match(/photoProcessed [0-9a-f-]{36}\.jpg/);
