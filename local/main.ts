@@ -2,7 +2,10 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseArgs as parseNodeArgs } from "node:util";
 import { THEMES } from "../pipeline/themes";
+import * as qrcode from "qrcode-terminal";
 import { findRunningStack, runDemo } from "./demo";
+import { lanAddress, loadOrCreateCertificate } from "./lan";
+import type { Certificate } from "./lan";
 import type { DemoTarget } from "./demo";
 import { PROJECT_DIR, PortInUseError, startStack } from "./stack";
 import type { Stack } from "./stack";
@@ -15,9 +18,12 @@ const USAGE = `usage: npm start [-- OPTIONS]
                       the stack already running on PORT if there is one, else one started for the photo
   --theme NAME        ${THEMES.join(", ")} for every photo (default: chosen from the photo id)
   --park-name TEXT    text on the souvenir's banner
+  --host              serve on this machine's network address over HTTPS (a self-signed certificate), so a
+                      phone on the same network can open the page and use its camera; prints a QR code
   --reset             delete the local data (all buckets) before starting
   --help
-environment: PORT (3000), S3_PORT (4568), LOCAL_DATA_DIR (.local-data), CHROMAKEY_OPTIONS, LOG_LEVEL`;
+environment: PORT (3000), S3_PORT (4568), LOCAL_DATA_DIR (.local-data), LAN_ADDRESS (--host: the address to
+  serve on; default the first non-internal IPv4), CHROMAKEY_OPTIONS, LOG_LEVEL`;
 
 /** A command line that cannot run: one line, then the usage. */
 class UsageError extends Error {}
@@ -25,6 +31,7 @@ class UsageError extends Error {}
 interface Args {
   demo?: string;
   reset: boolean;
+  host: boolean;
   theme?: string;
   parkName?: string;
   help: boolean;
@@ -41,6 +48,7 @@ function parseArgs(argv: string[]): Args {
       options: {
         demo: { type: "boolean" },
         reset: { type: "boolean" },
+        host: { type: "boolean" },
         theme: { type: "string" },
         "park-name": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -54,12 +62,14 @@ function parseArgs(argv: string[]): Args {
   if (positionals.length > (values.demo ? 1 : 0)) {
     throw new UsageError(`unexpected argument "${positionals[values.demo ? 1 : 0]}" (a photo goes after --demo)`);
   }
+  if (values.host && values.demo) throw new UsageError("--demo sends its photo itself: it needs no --host");
   if (values.theme !== undefined && !THEMES.includes(values.theme)) {
     throw new UsageError(`unknown theme "${values.theme}"; known themes: ${THEMES.join(", ")}`);
   }
   return {
     demo: values.demo ? path.resolve(positionals[0] ?? path.join(PROJECT_DIR, DEFAULT_DEMO_PHOTO)) : undefined,
     reset: values.reset ?? false,
+    host: values.host ?? false,
     theme: values.theme,
     parkName: values["park-name"],
     help: values.help ?? false,
@@ -111,6 +121,20 @@ async function demo(args: Args, dataDir: string): Promise<number> {
   }
 }
 
+/** What to do on the phone: the URL as text and as a QR code, and how to check the certificate's warning. */
+async function phoneHelp(stack: Stack, certificate: Certificate): Promise<string> {
+  const qr = await new Promise<string>((resolve) => qrcode.generate(`${stack.webUrl}/`, { small: true }, resolve));
+  const file = path.relative(process.cwd(), certificate.file);
+  return [
+    `On a phone on the same network, open ${stack.webUrl}/ (or scan):`,
+    qr,
+    "The phone's browser warns that the certificate is not trusted: it is this stack's own, self-signed",
+    `(${file.startsWith("..") ? certificate.file : file}, ${certificate.created ? "made now" : "kept from the last start"}). ` +
+      `Check its SHA-256 fingerprint, ${certificate.fingerprint},`,
+    `and accept it; then open ${stack.s3Endpoint}/ once and accept it there too: the upload goes to that address.`,
+  ].join("\n");
+}
+
 function banner(stack: Stack): string {
   const { webUrl, s3Endpoint, mqttWsUrl, buckets, env } = stack;
   return [
@@ -123,7 +147,6 @@ function banner(stack: Stack): string {
     `  IoT publish bridge ${webUrl}/topics/<topic>`,
     `  S3 endpoint        ${s3Endpoint}   buckets ${buckets.upload}, ${buckets.processing}, ${buckets.final}`,
     `  Data               ${stack.dataDir}   (reset: npm start -- --reset)`,
-    "Press Ctrl-C to stop.",
   ].join("\n");
 }
 
@@ -143,8 +166,18 @@ async function main(): Promise<number> {
     console.log(`deleted ${dataDir}`);
   }
   if (args.demo !== undefined) return demo(args, dataDir);
-  const stack = await startStack({ dataDir });
-  console.log(banner(stack));
+  let stack: Stack;
+  if (args.host) {
+    const address = lanAddress();
+    const certificate = await loadOrCreateCertificate(dataDir, address);
+    stack = await startStack({ dataDir, host: address, tls: certificate });
+    console.log(banner(stack));
+    console.log(await phoneHelp(stack, certificate));
+  } else {
+    stack = await startStack({ dataDir });
+    console.log(banner(stack));
+  }
+  console.log("Press Ctrl-C to stop.");
   await new Promise<void>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {

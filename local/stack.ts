@@ -1,6 +1,8 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
@@ -28,6 +30,13 @@ export interface StackOptions {
   runStages?: boolean;
   /** no start-up banner / request logs (tests) */
   quiet?: boolean;
+  /**
+   * Serve the web server and S3 over HTTPS with this key and certificate, on `host` (npm start -- --host: a
+   * phone on the LAN, whose camera needs HTTPS). The certificate is trusted by this process, for the stages.
+   */
+  tls?: { key: string; cert: string };
+  /** The address to listen on and to put in every URL; default 127.0.0.1, with URLs on localhost. */
+  host?: string;
 }
 
 export interface Stack {
@@ -85,15 +94,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
   try {
-    const http = createServer();
-    const webPort = await listen(http, port, "web server");
+    const host = opts.host ?? HOST;
+    // URLs name the address a browser elsewhere can reach; on loopback, localhost (a secure context for the camera).
+    const urlHost = opts.host === undefined ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    const scheme = opts.tls ? "https" : "http";
+    // The stages and the stack's own S3 client call these servers too: they must trust the certificate.
+    if (opts.tls) setDefaultCACertificates([...getCACertificates("default"), opts.tls.cert]);
+    const http = opts.tls ? createHttpsServer(opts.tls) : createServer();
+    const webPort = await listen(http, host, port, "web server");
     cleanups.push(() => closeHttp(http));
-    const webUrl = `http://localhost:${webPort}`;
+    const webUrl = `${scheme}://${urlHost}:${webPort}`;
     const allowedOrigins = process.env.ALLOWED_ORIGINS?.trim()
       ? process.env.ALLOWED_ORIGINS.split(",")
           .map((o) => o.trim())
           .filter(Boolean)
-      : [webUrl, `http://${HOST}:${webPort}`];
+      : opts.host === undefined
+        ? [webUrl, `http://${HOST}:${webPort}`]
+        : [webUrl];
 
     const routes: StageRoute[] = [
       { name: "chromakey", bucket: BUCKETS.upload, handler: chromakey },
@@ -106,8 +123,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let sequence = 0;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
-      host: HOST,
+      host,
       port: s3Port,
+      tls: opts.tls,
       dataDir,
       buckets: BUCKETS,
       credentials,
@@ -128,8 +146,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       throw isAddressInUse(err) ? new PortInUseError(s3Port, "S3 server") : err;
     });
     cleanups.push(() => s3.close());
-    const s3Endpoint = `http://localhost:${s3.port}`;
-    const mqttWsUrl = `ws://localhost:${webPort}/mqtt`;
+    const s3Endpoint = `${scheme}://${urlHost}:${s3.port}`;
+    const mqttWsUrl = `${opts.tls ? "wss" : "ws"}://${urlHost}:${webPort}/mqtt`;
 
     const env: Record<string, string> = {
       AWS_REGION: region,
@@ -248,11 +266,11 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function listen(server: Server, port: number, what: string): Promise<number> {
+function listen(server: Server, host: string, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: unknown): void => reject(isAddressInUse(err) ? new PortInUseError(port, what) : err);
     server.once("error", onError);
-    server.listen(port, HOST, () => {
+    server.listen(port, host, () => {
       server.off("error", onError);
       resolve((server.address() as AddressInfo).port);
     });

@@ -162,9 +162,10 @@ describe("local MQTT broker and IoT bridge", function () {
       quiet = await startTestStack({ runStages: false });
     });
     after(async () => {
+      // After the stop: stopping puts back the environment the stack started with, NOTIFY_BROADCAST=false included.
+      await quiet?.stopAndClean();
       if (saved === undefined) delete process.env.NOTIFY_BROADCAST;
       else process.env.NOTIFY_BROADCAST = saved;
-      await quiet?.stopAndClean();
     });
 
     it("refuses the broadcast topic and says so in the front-end configuration", async () => {
