@@ -16,7 +16,8 @@ import { loadOrCreateCredentials } from "./credentials";
 import { startS3Server } from "./s3-server";
 import { createStageRunner } from "./stage-runner";
 import type { StageRoute } from "./stage-runner";
-import { createRequestListener } from "./web-server";
+import { createIdentityPool } from "./cognito-identity";
+import { createRequestListener, IDENTITY_PATH } from "./web-server";
 import type { FrontendConfig, StoredImage } from "./web-server";
 
 export interface StackOptions {
@@ -37,6 +38,11 @@ export interface StackOptions {
   tls?: { key: string; cert: string };
   /** The address to listen on and to put in every URL; default 127.0.0.1, with URLs on localhost. */
   host?: string;
+  /**
+   * Cloud-like browser access: a Cognito Identity endpoint hands out temporary credentials, and the broker takes
+   * only WebSocket URLs signed with them, so the page runs its cloud code (frontendConfig.identityPoolId).
+   */
+  cloudLike?: boolean;
 }
 
 export interface Stack {
@@ -181,7 +187,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     // The stages' own reading of NOTIFY_BROADCAST, so the broker allows exactly the topics they publish on.
     const { broadcast } = stageConfig;
-    const broker = await startMqttBroker(http, "/mqtt", { allowedOrigins, topic: env.NOTIFY_TOPIC, broadcast });
+    const identityPool = opts.cloudLike ? createIdentityPool(region) : undefined;
+    const broker = await startMqttBroker(http, "/mqtt", {
+      allowedOrigins,
+      topic: env.NOTIFY_TOPIC,
+      broadcast,
+      signedUrls: identityPool && { region, lookup: identityPool.lookup },
+    });
     cleanups.push(() => broker.close());
 
     const s3Client = new S3Client({
@@ -202,6 +214,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       broadcast,
       region,
       imageBaseUrl: `${webUrl}/photos`,
+      ...(identityPool && { identityPoolId: identityPool.poolId, identityEndpoint: `${webUrl}${IDENTITY_PATH}` }),
     };
     http.on(
       "request",
@@ -213,6 +226,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         frontendConfig,
         webDir: path.join(PROJECT_DIR, "local", "web"),
         mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
+        identityPool,
         log,
       }),
     );

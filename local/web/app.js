@@ -19,7 +19,7 @@ async function main() {
   const res = await fetch("/frontend-config.json", { cache: "no-store" });
   if (!res.ok) throw new Error("no front-end configuration (" + res.status + ")");
   config = await res.json();
-  connect();
+  await connect();
   $("camera-button").addEventListener("click", openCamera);
   $("file-button").addEventListener("click", () => $("file-input").click());
   $("camera-close").addEventListener("click", closeCamera);
@@ -47,8 +47,17 @@ function photoTopic(objectKey) {
   return config.topic + "/" + photoId;
 }
 
-function connect() {
-  client = mqtt.connect(config.mqttUrl, { reconnectPeriod: 2000, connectTimeout: 10000, resubscribe: true });
+async function connect() {
+  const options = { reconnectPeriod: 2000, connectTimeout: 10000, resubscribe: true };
+  let url = config.mqttUrl;
+  if (config.identityPoolId) {
+    // The cloud: IoT Core takes a WebSocket URL signed with the guest's own Cognito credentials, under that identity.
+    const session = await cloudSession();
+    url = session.url();
+    options.clientId = session.identityId;
+    options.transformWsUrl = () => session.url(); // a reconnect uses the latest signature
+  }
+  client = mqtt.connect(url, options);
   client.on("connect", () => {
     // The shared topic is subscribed once, before any upload, so a fast notification is never missed.
     if (config.broadcast !== undefined) return setConnection(true, "Ready");
@@ -75,6 +84,96 @@ function connect() {
     if (note.type === "photoProcessed") showDone(card, note.message.URL, key);
     else if (note.type === "photoFailed") showFailed(card, note.message.reason, note.message.hint);
   });
+}
+
+/**
+ * Unauthenticated Cognito credentials (the identity id is kept, so a guest stays one identity across visits) and
+ * the MQTT URL signed with them (SigV4, as IoT Core wants it), refreshed before the credentials expire.
+ */
+async function cloudSession() {
+  const endpoint = config.identityEndpoint || "https://cognito-identity." + config.region + ".amazonaws.com/";
+  const call = async (operation, body) => {
+    const res = await fetch(endpoint, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityService." + operation,
+      },
+      body: JSON.stringify(body),
+    });
+    const answer = await res.json().catch(() => ({}));
+    if (!res.ok)
+      throw new Error("could not sign in to the notification service (" + (answer.message || res.status) + ")");
+    return answer;
+  };
+  const stored = "theme-park-photos.identity." + config.identityPoolId;
+  let identityId = localStorage.getItem(stored);
+  let answer;
+  try {
+    if (!identityId) throw new Error("no identity yet");
+    answer = await call("GetCredentialsForIdentity", { IdentityId: identityId });
+  } catch {
+    identityId = (await call("GetId", { IdentityPoolId: config.identityPoolId })).IdentityId;
+    localStorage.setItem(stored, identityId);
+    answer = await call("GetCredentialsForIdentity", { IdentityId: identityId });
+  }
+  let signed = await signMqttUrl(config.mqttUrl, config.region, answer.Credentials);
+  let expires = answer.Credentials.Expiration * 1000;
+  setInterval(async () => {
+    try {
+      if (expires - Date.now() < 15 * 60_000) {
+        answer = await call("GetCredentialsForIdentity", { IdentityId: identityId });
+        expires = answer.Credentials.Expiration * 1000;
+      }
+      signed = await signMqttUrl(config.mqttUrl, config.region, answer.Credentials);
+    } catch {
+      // The next round tries again; the connection in use is unaffected.
+    }
+  }, 5 * 60_000);
+  return { identityId, url: () => signed };
+}
+
+/** A SigV4 presigned wss URL for IoT Core (service iotdevicegateway); the session token is added after signing. */
+async function signMqttUrl(mqttUrl, region, credentials) {
+  const url = new URL(mqttUrl);
+  const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+  const scope = amzDate.slice(0, 8) + "/" + region + "/iotdevicegateway/aws4_request";
+  const query =
+    "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
+    encodeURIComponent(credentials.AccessKeyId + "/" + scope) +
+    "&X-Amz-Date=" +
+    amzDate +
+    "&X-Amz-Expires=86400&X-Amz-SignedHeaders=host";
+  const canonical = ["GET", url.pathname, query, "host:" + url.host + "\n", "host", await sha256Hex("")].join("\n");
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, await sha256Hex(canonical)].join("\n");
+  let key = new TextEncoder().encode("AWS4" + credentials.SecretKey);
+  for (const part of [amzDate.slice(0, 8), region, "iotdevicegateway", "aws4_request"]) key = await hmac(key, part);
+  const signature = toHex(await hmac(key, toSign));
+  return (
+    url.protocol +
+    "//" +
+    url.host +
+    url.pathname +
+    "?" +
+    query +
+    "&X-Amz-Signature=" +
+    signature +
+    "&X-Amz-Security-Token=" +
+    encodeURIComponent(credentials.SessionToken)
+  );
+}
+
+async function hmac(key, text) {
+  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, new TextEncoder().encode(text)));
+}
+
+async function sha256Hex(text) {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
+function toHex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function subscribe(topic) {
