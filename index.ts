@@ -1,7 +1,8 @@
 // theme-park-photos on AWS: three private buckets, one Lambda stage per bucket (chromakey ->
 // composite -> notify over IoT Core), a presign API for uploads, a CDN for the finished photos,
-// and browser access to the notifications topic. The stages run the same compiled handlers as
-// the local stack (pipeline/handlers -> dist/pipeline/handlers, see infra/callbacks.ts).
+// browser access to the notifications topic, and the guests' page on a CDN of its own. The stages
+// run the same compiled handlers as the local stack (pipeline/handlers -> dist/pipeline/handlers,
+// see infra/callbacks.ts).
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +11,7 @@ import { checkBuildOutputs, presignCallback, stageCallbacks } from "./infra/call
 import { readSettings } from "./infra/config";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
 import { builtNativeVersion, LAYER_DIR, lockedNativeVersion, NATIVE_PACKAGE } from "./infra/layer";
+import { webPage } from "./infra/web-page";
 import { DEFAULT_KEY_OPTIONS } from "./pipeline/chromakey";
 import { THEMES } from "./pipeline/themes";
 import {
@@ -45,8 +47,14 @@ const iotAddress = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }).e
 const iotEndpoint = pulumi.interpolate`https://${iotAddress}`;
 const topicArns = pulumi.all([partition, region, accountId]).apply(([p, r, a]) => iotArns(p, r, a, settings.topic));
 
+// --- The guests' page, on a CDN of its own; its origin may upload as the configured ones may -----
+const page = webPage(prefix, root);
+const allowedOrigins = settings.allowedOrigins.includes("*")
+  ? pulumi.output(settings.allowedOrigins)
+  : page.origin.apply((origin) => [...settings.allowedOrigins, origin]);
+
 // --- Buckets: Upload -> Processing -> Final -----------------------------------------------------
-const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: settings.allowedOrigins });
+const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: allowedOrigins });
 const processing = privateBucket("processing", { expireAfterDays: 1 });
 const final = privateBucket("final", { expireAfterDays: settings.retentionDays });
 
@@ -197,7 +205,7 @@ const presign = apiFunction("presign", {
     UPLOAD_BUCKET: upload.bucket.bucket,
     UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
     MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
-    ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
+    ALLOWED_ORIGINS: allowedOrigins.apply((origins) => origins.join(",")),
   },
   policy: (logGroupArn) =>
     pulumi.all([upload.bucket.arn, logGroupArn]).apply(([bucketArn, logs]) => presignPolicy(bucketArn, logs)),
@@ -265,3 +273,5 @@ export const frontendConfig = {
   imageBaseUrl: finalUrlBase,
   identityPoolId: browsers.id,
 };
+/** The guests' page, served with this frontendConfig: open it on a phone to try the deployment. */
+export const pageUrl = page.publish(frontendConfig);
