@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { chromium } from "playwright-core";
 import type { Browser, Page } from "playwright-core";
 import { SAMPLE_PHOTO } from "../local/load";
 import { startTestStack } from "./local-stack";
+import { launchChromium } from "./support/chromium";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.join(__dirname, "..", "test-artifacts");
 
 const PHONE = { width: 390, height: 844 };
@@ -87,26 +86,6 @@ async function recordStatuses(page: Page): Promise<() => Promise<string[]>> {
     });
   });
   return () => page.evaluate(() => (window as unknown as { seenStatuses: string[] }).seenStatuses);
-}
-
-async function launchChromium(): Promise<Browser> {
-  // CI installs Chromium: a missing browser is a failure to fix, not a test to skip.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    // The fake camera feeds getUserMedia a test pattern and grants permission without a prompt.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-    ],
-  });
 }
 
 describe("local stack: the web page in a browser", function () {

@@ -1,13 +1,10 @@
-import { existsSync } from "node:fs";
 import { expect } from "chai";
 import mqtt from "mqtt";
-import { chromium } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { WebSocket } from "ws";
 import { SAMPLE_PHOTO } from "../local/load";
 import { startTestStack } from "./local-stack";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { launchChromium } from "./support/chromium";
 
 /** The HTTP status a WebSocket upgrade to `url` gets (101: connected). */
 function upgradeStatus(url: string, origin: string): Promise<number> {
@@ -35,14 +32,10 @@ describe("the page's cloud path, in Chromium, against the cloud-like local stack
   let identityId = "";
 
   before(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}; set CHROMIUM_PATH`);
     // Broadcast off: only the photo's own topic carries its notification.
     process.env.NOTIFY_BROADCAST = "false";
     stack = await startTestStack({ cloudLike: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -7,13 +7,12 @@ import path from "node:path";
 import { connect as tlsConnect, getCACertificates, setDefaultCACertificates } from "node:tls";
 import { expect } from "chai";
 import { WebSocket } from "ws";
-import { chromium } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { SAMPLE_PHOTO } from "../local/load";
 import { lanAddress } from "../local/lan";
+import { launchChromium } from "./support/chromium";
 
 const PROJECT = path.join(__dirname, "..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** This machine's LAN address when it has one; else loopback, so the test runs on a machine with no network. */
 function address(): string {
@@ -118,16 +117,7 @@ describe("local stack: npm start -- --host (a phone on the LAN, over HTTPS)", fu
   });
 
   it("Chromium (a fake camera, the certificate accepted) takes a selfie and uploads a photo through it", async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     const problems: string[] = [];
