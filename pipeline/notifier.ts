@@ -2,7 +2,7 @@ import { PublishCommand } from "@aws-sdk/client-iot-data-plane";
 import { iotClient } from "./clients";
 import type { StageConfig } from "./config";
 import { photoTopic } from "./keys";
-import type { Notification } from "./messages";
+import type { Notification, PhotoProgress } from "./messages";
 
 /**
  * The topics one notification goes to: the photo's own topic, and the shared topic while `broadcast` is on (the
@@ -26,4 +26,12 @@ export async function publish(config: StageConfig, notification: Notification): 
       client.send(new PublishCommand({ topic, qos: 1, contentType: "application/json", payload })),
     ),
   );
+}
+
+/** Publishes a progress message on the photo's own topic, if it has one (QoS 0: a lost one only skips a step). */
+export async function publishProgress(config: StageConfig, progress: PhotoProgress): Promise<void> {
+  const topic = photoTopic(config.topic, progress.message.ObjectKey);
+  if (topic === undefined) return;
+  const payload = new TextEncoder().encode(JSON.stringify(progress));
+  await iotClient(config).send(new PublishCommand({ topic, qos: 0, contentType: "application/json", payload }));
 }

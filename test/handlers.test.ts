@@ -8,7 +8,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import mqtt from "mqtt";
 import { chromakey, composite, notify } from "../pipeline/handlers";
 import { readImageHeader } from "../pipeline/image-input";
-import type { Notification } from "../pipeline/messages";
+import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
 
@@ -26,8 +26,10 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   let dataDir: string;
   let subscriber: mqtt.MqttClient;
   const received: Notification[] = [];
-  /** Every message with the topic it came on. */
+  /** Every notification (photoProcessed, photoFailed) with the topic it came on. */
   const heard: Array<{ topic: string; message: Notification }> = [];
+  /** photoProgress messages, kept apart: advice to the photo's page, not an answer. */
+  const progress: Array<{ topic: string; message: PhotoProgress }> = [];
   const savedEnv = { ...process.env };
 
   before(async () => {
@@ -38,7 +40,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     subscriber = await mqtt.connectAsync(stack.mqttWsUrl);
     await subscriber.subscribeAsync(stack.env.NOTIFY_TOPIC ?? "notifications", { qos: 1 });
     subscriber.on("message", (topic, payload) => {
-      const message = JSON.parse(payload.toString()) as Notification;
+      const message = JSON.parse(payload.toString()) as Notification | PhotoProgress;
+      if (message.type === "photoProgress") {
+        progress.push({ topic, message });
+        return;
+      }
       heard.push({ topic, message });
       if (topic === (stack.env.NOTIFY_TOPIC ?? "notifications")) received.push(message);
     });
@@ -245,6 +251,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       await many(() => notify(notifyEvent));
       const messages = (await waitHeard(copies * 2, 700)).filter((h) => h.topic === ownTopic);
       expect(messages.map((h) => h.message.type)).to.deep.equal(["photoProcessed"]);
+      // The composite stage told the photo's own page (never the shared topic) that it was composing.
+      const steps = progress.filter((p) => p.message.message.ObjectKey === `${id}.jpg`);
+      expect(steps.length).to.be.within(1, copies);
+      for (const p of steps)
+        expect(p).to.deep.include({ topic: ownTopic }).and.nested.include({ "message.message.step": "compose" });
     });
   }
 

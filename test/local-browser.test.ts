@@ -175,7 +175,14 @@ describe("local stack: the web page in a browser", function () {
     expect(await page.evaluate(() => window.scrollY), "the page did not have to scroll").to.equal(0);
     // While waiting, the guest was told each step, in order.
     const seen = (await statuses()).map((t) => t.replace(/[0-9 %]+$/, "").trim());
-    const order = ["Getting an upload link…", "Uploading…", "Cutting out the green screen…", "Your souvenir is ready!"];
+    // "Placing you in the park" comes from the backend: the composite stage's photoProgress on the photo's topic.
+    const order = [
+      "Getting an upload link…",
+      "Uploading…",
+      "Cutting out the green screen…",
+      "Placing you in the park…",
+      "Your souvenir is ready!",
+    ];
     expect(seen.filter((t, i) => order.includes(t) && seen[i - 1] !== t)).to.deep.equal(order);
     // The bounded form the presign answer offers, not the PUT URL beside it.
     expect(uploads).to.have.length(1);
