@@ -6,9 +6,10 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { privateBucket, withPolicy } from "./infra/buckets";
+import { invokeOnCreated, privateBucket, withPolicy } from "./infra/buckets";
 import { checkBuildOutputs, presignCallback, stageCallbacks } from "./infra/callbacks";
 import { readSettings } from "./infra/config";
+import { corsGatewayResponses } from "./infra/gateway-responses";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
 import { builtNativeVersion, LAYER_DIR, lockedNativeVersion, NATIVE_PACKAGE } from "./infra/layer";
 import { webPage } from "./infra/web-page";
@@ -20,7 +21,7 @@ import {
   finalBucketPolicy,
   imageStageGrants,
   iotArns,
-  notifyGrants,
+  noticeGrants,
   presignPolicy,
   publishTopics,
   tlsOnlyBucketPolicy,
@@ -131,10 +132,18 @@ const canvasLayer = new aws.lambda.LayerVersion("canvas-native", {
 });
 
 // --- Stages: one function per bucket, each allowed only its own step ----------------------------
-const notifyTopic = {
+// Every stage may tell the guest, once per event: it claims each notice in the Final bucket first
+// (pipeline/notifier.ts publishOnce). So may each stage's failure reporter (infra/functions.ts).
+const notices = {
   NOTIFY_TOPIC: settings.topic,
   NOTIFY_BROADCAST: String(settings.broadcast),
   IOT_ENDPOINT: iotEndpoint,
+  FINAL_BUCKET: final.bucket.bucket,
+};
+const reporting = {
+  topicArns: topicArns.apply(publishTopics),
+  finalBucketArn: final.bucket.arn,
+  reporterEnvironment: notices,
 };
 
 const chromakey = stageFunction("chromakey", {
@@ -148,14 +157,14 @@ const chromakey = stageFunction("chromakey", {
     UPLOAD_BUCKET: upload.bucket.bucket,
     PROCESSING_BUCKET: processing.bucket.bucket,
     MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
-    ...notifyTopic,
+    ...notices,
     ...(settings.keyingOptions ? { CHROMAKEY_OPTIONS: settings.keyingOptions } : {}),
   },
   // It deletes uploads it refuses as too big.
   buckets: pulumi
-    .all([upload.bucket.arn, processing.bucket.arn])
-    .apply(([input, output]) => imageStageGrants(input, output, true)),
-  topicArns: topicArns.apply(publishTopics),
+    .all([upload.bucket.arn, processing.bucket.arn, final.bucket.arn])
+    .apply(([input, output, finals]) => [...imageStageGrants(input, output, true), ...noticeGrants(finals)]),
+  ...reporting,
 });
 
 const composite = stageFunction("composite", {
@@ -167,15 +176,14 @@ const composite = stageFunction("composite", {
   after: [processingLocked.settled],
   environment: {
     PROCESSING_BUCKET: processing.bucket.bucket,
-    FINAL_BUCKET: final.bucket.bucket,
-    ...notifyTopic,
+    ...notices,
     ...(settings.theme ? { THEME: settings.theme } : {}),
     ...(settings.parkName ? { PARK_NAME: settings.parkName } : {}),
   },
   buckets: pulumi
     .all([processing.bucket.arn, final.bucket.arn])
-    .apply(([input, output]) => imageStageGrants(input, output)),
-  topicArns: topicArns.apply(publishTopics),
+    .apply(([input, output]) => [...imageStageGrants(input, output), ...noticeGrants(output)]),
+  ...reporting,
 });
 
 const notify = stageFunction("notify", {
@@ -184,15 +192,16 @@ const notify = stageFunction("notify", {
   ...settings.notify,
   root,
   after: [finalLocked.settled],
-  environment: { FINAL_BUCKET: final.bucket.bucket, FINAL_URL_BASE: finalUrlBase, ...notifyTopic },
-  buckets: final.bucket.arn.apply(notifyGrants),
-  topicArns: topicArns.apply(publishTopics),
+  environment: { FINAL_URL_BASE: finalUrlBase, ...notices },
+  buckets: final.bucket.arn.apply(noticeGrants),
+  ...reporting,
 });
 
-// Each subscription's BucketNotification waits for its function, which waits for the bucket's settings.
-upload.bucket.onObjectCreated("chromakey", chromakey.func);
-processing.bucket.onObjectCreated("composite", composite.func);
-final.bucket.onObjectCreated("notify", notify.func);
+// S3 invokes each stage for its own bucket, in this account only. Composite and notify take only the
+// suffix their stage writes (notify never wakes for its own `.notified/` markers).
+invokeOnCreated("chromakey", upload, chromakey.func, accountId);
+invokeOnCreated("composite", processing, composite.func, accountId, ".png");
+invokeOnCreated("notify", final, notify.func, accountId, ".jpg");
 
 // --- Presign API: GET /Upload hands out a presigned PUT for the Upload bucket -------------------
 const presign = apiFunction("presign", {
@@ -211,9 +220,11 @@ const presign = apiFunction("presign", {
     pulumi.all([upload.bucket.arn, logGroupArn]).apply(([bucketArn, logs]) => presignPolicy(bucketArn, logs)),
 });
 
-// Neither API Gateway nor awsx has a CORS switch: the handler answers OPTIONS and adds the headers.
+// Neither API Gateway nor awsx has a CORS switch: the handler answers OPTIONS and adds the headers,
+// and API Gateway's own errors (429 when throttled, 5xx) carry them through its gateway responses.
 const api = new awsx.classic.apigateway.API("photos-api", {
   stageName: "live",
+  gatewayResponses: corsGatewayResponses(settings.allowedOrigins),
   routes: [
     { path: "/Upload", method: "GET", eventHandler: presign.func },
     { path: "/Upload", method: "OPTIONS", eventHandler: presign.func },

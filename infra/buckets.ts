@@ -109,3 +109,33 @@ export function withPolicy(target: PrivateBucket, policy: pulumi.Output<PolicyDo
   );
   return { ...target, settled: bucketPolicy };
 }
+
+/**
+ * S3 ObjectCreated events of `target` invoke `func`. Declared here rather than through `bucket.onObjectCreated`,
+ * whose invoke permission names only the bucket's ARN, which holds no account: were the bucket deleted, another
+ * account could create one of the same name and invoke the function. The permission also names the account.
+ */
+export function invokeOnCreated(
+  name: string,
+  target: PrivateBucket,
+  func: aws.lambda.Function,
+  accountId: pulumi.Input<string>,
+  filterSuffix?: string,
+): aws.s3.BucketNotification {
+  const permission = new aws.lambda.Permission(name, {
+    function: func.name,
+    action: "lambda:InvokeFunction",
+    principal: "s3.amazonaws.com",
+    sourceArn: target.bucket.arn,
+    sourceAccount: accountId,
+  });
+  // S3 checks the permission when the notification is set, and the function waited for the bucket's settings.
+  return new aws.s3.BucketNotification(
+    name,
+    {
+      bucket: target.bucket.id,
+      lambdaFunctions: [{ events: ["s3:ObjectCreated:*"], lambdaFunctionArn: func.arn, filterSuffix }],
+    },
+    { parent: target.bucket, dependsOn: [permission] },
+  );
+}

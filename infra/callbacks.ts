@@ -6,10 +6,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, S3Event } fr
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import type { FailedInvocation } from "../pipeline/handlers/failed";
 
 // The context goes along so a stage can tell the guest before its timeout (see pipeline/handlers/stage.ts).
 type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+type FailureHandler = (failure: FailedInvocation) => Promise<void>;
 
 export const chromakeyCallback = async (event: S3Event, context: Context): Promise<void> => {
   const stage = require("./dist/pipeline/handlers/chromakey") as { handler: S3Handler };
@@ -31,6 +33,12 @@ export const presignCallback = async (event: APIGatewayProxyEvent): Promise<APIG
   return api.handler(event);
 };
 
+/** A stage's on-failure destination (pipeline/handlers/failed.ts): tells the guest, keeps the record. */
+export const failedCallback = async (failure: FailedInvocation): Promise<void> => {
+  const reporter = require("./dist/pipeline/handlers/failed") as { handler: FailureHandler };
+  return reporter.handler(failure);
+};
+
 export const stageCallbacks = {
   chromakey: chromakeyCallback,
   composite: compositeCallback,
@@ -47,7 +55,7 @@ export type StageName = keyof typeof stageCallbacks;
 export const INCLUDED_PATHS = ["dist/pipeline", "assets/backgrounds", "assets/fonts", "assets/frame.png"] as const;
 
 /** The compiled handler files the callbacks above require. */
-export const HANDLER_FILES = ["chromakey", "composite", "notify", "presign"].map(
+export const HANDLER_FILES = ["chromakey", "composite", "notify", "presign", "failed"].map(
   (name) => `dist/pipeline/handlers/${name}.js`,
 );
 

@@ -4,8 +4,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from "aws-lambda";
-import { codePathOptions } from "./callbacks";
-import { lambdaAssumeRolePolicy, stagePolicy } from "./policies";
+import type { FailedInvocation } from "../pipeline/handlers/failed";
+import { codePathOptions, failedCallback } from "./callbacks";
+import { failureReporterPolicy, lambdaAssumeRolePolicy, noticeGrants, stagePolicy } from "./policies";
 import type { BucketGrant, PolicyDocument } from "./policies";
 
 export const RUNTIME = aws.lambda.Runtime.NodeJS22dX;
@@ -34,6 +35,10 @@ export interface StageFunctionArgs extends CommonArgs<S3Event, void> {
   buckets: pulumi.Input<BucketGrant[]>;
   /** The topics it publishes to (the shared topic and the photo topics under it). */
   topicArns: pulumi.Input<string[]>;
+  /** Where notices are claimed (the Final bucket), for the failure reporter. */
+  finalBucketArn: pulumi.Input<string>;
+  /** The failure reporter's settings besides its own (bucket, topic and IoT endpoint variables). */
+  reporterEnvironment: Record<string, pulumi.Input<string>>;
 }
 
 export interface ApiFunctionArgs extends CommonArgs<APIGatewayProxyEvent, APIGatewayProxyResult> {
@@ -48,19 +53,51 @@ export interface DeployedFunction<E, R> {
 
 export interface StageFunction extends DeployedFunction<S3Event, void> {
   failureQueue: aws.sqs.Queue;
+  failureReporter: DeployedFunction<FailedInvocation, void>;
 }
 
-/** A stage S3 invokes asynchronously: no retries, failed invocations kept in an SQS queue. */
+/**
+ * A stage S3 invokes asynchronously, with no retries. A failed invocation (an error, a timeout, out of memory,
+ * a crashed runtime) goes to the stage's failure reporter, which tells the guest (photoFailed) unless the stage
+ * already did, and keeps the record in the stage's SQS queue for inspection and redrive.
+ */
 export function stageFunction(name: string, args: StageFunctionArgs): StageFunction {
-  const logGroup = ownLogGroup(name);
   const failureQueue = new aws.sqs.Queue(`${name}-failures`, {
     messageRetentionSeconds: FAILURE_RETENTION_SECONDS,
     sqsManagedSseEnabled: true,
   });
+  const reporterName = `${name}-failed`;
+  const reporterLogs = ownLogGroup(reporterName);
+  const failureReporter = deploy(
+    reporterName,
+    {
+      callback: failedCallback,
+      description: `Tells the guest when ${name} fails, keeps the event in its queue`,
+      memory: 256,
+      timeout: 30,
+      root: args.root,
+      environment: { ...args.reporterEnvironment, FAILED_STAGE: name, FAILURE_QUEUE_URL: failureQueue.url },
+    },
+    reporterLogs,
+    pulumi
+      .all([args.topicArns, args.finalBucketArn, failureQueue.arn, reporterLogs.arn])
+      .apply(([topicArns, finalArn, queueArn, logGroupArn]) =>
+        failureReporterPolicy({ buckets: noticeGrants(finalArn), topicArns, queueArn, logGroupArn }),
+      ),
+  );
+  // Lambda retries the reporter (its notice is claimed once, so the guest is told once); should it still fail,
+  // its own record goes to the queue, with the stage's record inside.
+  new aws.lambda.FunctionEventInvokeConfig(reporterName, {
+    functionName: failureReporter.func.name,
+    maximumRetryAttempts: 2,
+    destinationConfig: { onFailure: { destination: failureQueue.arn } },
+  });
+
+  const logGroup = ownLogGroup(name);
   const policy = pulumi
-    .all([args.buckets, args.topicArns, logGroup.arn, failureQueue.arn])
-    .apply(([buckets, topicArns, logGroupArn, failureQueueArn]) =>
-      stagePolicy({ buckets, topicArns, logGroupArn, failureQueueArn }),
+    .all([args.buckets, args.topicArns, logGroup.arn, failureReporter.func.arn])
+    .apply(([buckets, topicArns, logGroupArn, failureReporterArn]) =>
+      stagePolicy({ buckets, topicArns, logGroupArn, failureReporterArn }),
     );
   const deployed = deploy(name, args, logGroup, policy);
   // A retry would run the stage again after it already told the guest (photoFailed); the SDK
@@ -68,9 +105,9 @@ export function stageFunction(name: string, args: StageFunctionArgs): StageFunct
   new aws.lambda.FunctionEventInvokeConfig(name, {
     functionName: deployed.func.name,
     maximumRetryAttempts: 0,
-    destinationConfig: { onFailure: { destination: failureQueue.arn } },
+    destinationConfig: { onFailure: { destination: failureReporter.func.arn } },
   });
-  return { ...deployed, failureQueue };
+  return { ...deployed, failureQueue, failureReporter };
 }
 
 /** A function API Gateway invokes synchronously: the caller sees its errors. */

@@ -28,13 +28,14 @@ export interface BucketGrant {
   bucketActions?: string[];
 }
 
-/** Everything a stage function may touch: its buckets, one topic, its logs, its failure queue. */
+/** Everything a stage function may touch: its buckets, its topics, its logs, its failure reporter. */
 export interface StageGrants {
   buckets: BucketGrant[];
   /** The shared topic and the photo topics under it. */
   topicArns: string[];
   logGroupArn: string;
-  failureQueueArn: string;
+  /** Lambda invokes an on-failure destination with the function's own role. */
+  failureReporterArn: string;
 }
 
 export function stagePolicy(g: StageGrants): PolicyDocument {
@@ -42,7 +43,22 @@ export function stagePolicy(g: StageGrants): PolicyDocument {
     ...g.buckets.flatMap(bucketStatements),
     { Sid: "Notify", Effect: "Allow", Action: "iot:Publish", Resource: g.topicArns },
     ...logStatements(g.logGroupArn),
-    { Sid: "ReportFailure", Effect: "Allow", Action: "sqs:SendMessage", Resource: g.failureQueueArn },
+    { Sid: "ReportFailure", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: g.failureReporterArn },
+  );
+}
+
+/** The failure reporter: claims notices, publishes photoFailed, keeps records in its stage's queue. */
+export function failureReporterPolicy(g: {
+  buckets: BucketGrant[];
+  topicArns: string[];
+  queueArn: string;
+  logGroupArn: string;
+}): PolicyDocument {
+  return doc(
+    ...g.buckets.flatMap(bucketStatements),
+    { Sid: "Notify", Effect: "Allow", Action: "iot:Publish", Resource: g.topicArns },
+    ...logStatements(g.logGroupArn),
+    { Sid: "KeepFailedEvents", Effect: "Allow", Action: "sqs:SendMessage", Resource: g.queueArn },
   );
 }
 
@@ -58,15 +74,16 @@ function bucketStatements(g: BucketGrant): Statement[] {
  * The grants match the handlers' S3 calls (pipeline/handlers/stage.ts, storage.ts, notify.ts):
  * the two image stages GetObject their input (If-Match the event's ETag), HeadObject (= s3:GetObject) and
  * conditionally PutObject their output, and need ListBucket on the output bucket so a missing output is a 404,
- * not a 403. Chromakey also deletes an upload it refuses as too big. Notify only creates (If-None-Match) and,
- * when publishing fails, deletes its claim markers.
+ * not a 403. Chromakey also deletes an upload it refuses as too big. Every stage (and failure reporter) claims
+ * the notices it publishes: it creates (If-None-Match) and, when publishing fails, deletes marker objects under
+ * `.notified/` in the Final bucket (noticeGrants); that is all notify does in S3.
  */
 export const imageStageGrants = (inputArn: string, outputArn: string, deletesInput = false): BucketGrant[] => [
   { bucketArn: inputArn, objectActions: deletesInput ? ["s3:GetObject", "s3:DeleteObject"] : ["s3:GetObject"] },
   { bucketArn: outputArn, objectActions: ["s3:GetObject", "s3:PutObject"], bucketActions: ["s3:ListBucket"] },
 ];
 
-export const notifyGrants = (finalArn: string): BucketGrant[] => [
+export const noticeGrants = (finalArn: string): BucketGrant[] => [
   { bucketArn: finalArn, objectPrefix: NOTIFIED_PREFIX, objectActions: ["s3:PutObject", "s3:DeleteObject"] },
 ];
 

@@ -33,7 +33,16 @@ export interface S3ServerOptions {
 
 export interface S3Server {
   port: number;
+  /** Every object the bucket holds now, read from the store (what S3 would have sent events for). */
+  objects(bucket: string): Promise<StoredObjectInfo[]>;
   close(): Promise<void>;
+}
+
+export interface StoredObjectInfo {
+  key: string;
+  /** unquoted */
+  eTag: string;
+  size: number;
 }
 
 /**
@@ -105,6 +114,14 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   });
   return {
     port,
+    async objects(bucket) {
+      const { objects } = await s3rver.store.listObjects(bucket, {});
+      return objects.map((o) => ({
+        key: o.key,
+        eTag: String(o.metadata.etag ?? "").replace(/"/g, ""),
+        size: Number(o.metadata["content-length"] ?? 0),
+      }));
+    },
     async close() {
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // The SDK keeps connections alive; without this, close would wait for them to time out.

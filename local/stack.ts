@@ -9,15 +9,19 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { chromakey, composite, notify, presign } from "../pipeline/handlers";
 import { loadConfig } from "../pipeline/config";
+import { DEFAULTS as CLOUD_DEFAULTS } from "../infra/config";
 import { decodeEventKey } from "../pipeline/keys";
+import { eventId, openEventJournal } from "./event-journal";
 import { startMqttBroker } from "./mqtt-broker";
 import { toLambdaS3Event } from "./s3-event";
 import { loadOrCreateCredentials } from "./credentials";
 import { startS3Server } from "./s3-server";
+import type { S3Server } from "./s3-server";
 import { createStageRunner } from "./stage-runner";
 import type { StageRoute } from "./stage-runner";
 import { createIdentityPool } from "./cognito-identity";
 import { createRequestListener, IDENTITY_PATH } from "./web-server";
+import type { S3Event, S3EventRecord } from "aws-lambda";
 import type { FrontendConfig, StoredImage } from "./web-server";
 
 export interface StackOptions {
@@ -43,6 +47,8 @@ export interface StackOptions {
    * only WebSocket URLs signed with them, so the page runs its cloud code (frontendConfig.identityPoolId).
    */
   cloudLike?: boolean;
+  /** Each stage's time limit, as its Lambda function's timeout; default the cloud stack's defaults. */
+  stageTimeoutsMs?: { chromakey: number; composite: number; notify: number };
 }
 
 export interface Stack {
@@ -118,15 +124,42 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         ? [webUrl, `http://${HOST}:${webPort}`]
         : [webUrl];
 
+    // Each stage gets the time its Lambda function has (the cloud stack's defaults), so a hung S3 or IoT call
+    // ends in photoFailed as it would there, instead of holding the photo (and a worker) forever.
+    const timeouts = opts.stageTimeoutsMs ?? {
+      chromakey: CLOUD_DEFAULTS.chromakey.timeout * 1000,
+      composite: CLOUD_DEFAULTS.composite.timeout * 1000,
+      notify: CLOUD_DEFAULTS.notify.timeout * 1000,
+    };
     const routes: StageRoute[] = [
-      { name: "chromakey", bucket: BUCKETS.upload, handler: chromakey },
-      { name: "composite", bucket: BUCKETS.processing, handler: composite },
-      { name: "notify", bucket: BUCKETS.final, handler: notify },
+      { name: "chromakey", bucket: BUCKETS.upload, handler: chromakey, timeoutMs: timeouts.chromakey },
+      { name: "composite", bucket: BUCKETS.processing, handler: composite, timeoutMs: timeouts.composite },
+      { name: "notify", bucket: BUCKETS.final, handler: notify, timeoutMs: timeouts.notify },
     ];
-    const runner = createStageRunner(routes, Math.max(2, availableParallelism()), (_level, message) =>
-      console.error(message),
+    // Events live in memory; the journal records which ones are done, so a restart resumes the rest.
+    const journal = openEventJournal(dataDir);
+    const inFlight = new Set<string>();
+    const recordId = (r: S3EventRecord): string =>
+      eventId(r.s3.bucket.name, decodeEventKey(r.s3.object.key), r.s3.object.eTag ?? "");
+    const runner = createStageRunner(
+      routes,
+      Math.max(2, availableParallelism()),
+      (_level, message) => console.error(message),
+      (record) => {
+        const id = recordId(record);
+        inFlight.delete(id);
+        journal.done(id);
+      },
     );
-    let sequence = 0;
+    const dispatch = (event: S3Event): void => {
+      for (const record of event.Records) {
+        if (record.eventName.startsWith("ObjectCreated:")) inFlight.add(recordId(record));
+      }
+      runner.dispatch(event);
+    };
+    // Sequencers only grow for a key, across restarts too, as S3's do: the stages tell a new upload to a key from
+    // a late copy of an older event by them. A millisecond clock with room for 1000 events per millisecond.
+    let sequence = Date.now() * 1000;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
       host,
@@ -146,7 +179,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
             createdListeners.forEach((listener) => listener(r.s3.bucket.name, key));
           }
         }
-        if (runStages) runner.dispatch(event);
+        if (runStages) dispatch(event);
       },
     }).catch((err: unknown) => {
       throw isAddressInUse(err) ? new PortInUseError(s3Port, "S3 server") : err;
@@ -231,6 +264,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }),
     );
 
+    // Last, once the handlers' environment, the broker and the bridge are all up.
+    if (runStages) await resume(s3, region, () => ++sequence, journal, inFlight, dispatch, log);
+
     return {
       webUrl,
       s3Endpoint,
@@ -249,6 +285,47 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Runs again every object the buckets hold whose event was never finished: photos in flight when the process
+ * died, or queued when it stopped. This is what S3's event delivery and Lambda's retries give the cloud stack.
+ */
+async function resume(
+  s3: S3Server,
+  region: string,
+  nextSequence: () => number,
+  journal: ReturnType<typeof openEventJournal>,
+  inFlight: ReadonlySet<string>,
+  dispatch: (event: S3Event) => void,
+  log: (line: string) => void,
+): Promise<void> {
+  const present = new Set<string>();
+  let resumed = 0;
+  for (const bucket of Object.values(BUCKETS)) {
+    for (const object of await s3.objects(bucket)) {
+      const id = eventId(bucket, object.key, object.eTag);
+      present.add(id);
+      if (journal.has(id) || inFlight.has(id)) continue;
+      const raw = {
+        Records: [
+          {
+            eventVersion: "2.1",
+            eventSource: "aws:s3",
+            awsRegion: region,
+            eventTime: new Date().toISOString(),
+            eventName: "ObjectCreated:Put",
+            s3: { s3SchemaVersion: "1.0", bucket: { name: bucket }, object: { ...object } },
+          },
+        ],
+      };
+      dispatch(toLambdaS3Event(raw, region, nextSequence()));
+      resumed++;
+    }
+  }
+  // Entries for objects since deleted (or expired) are dropped, so the journal stays the size of the buckets.
+  journal.retainOnly(present);
+  if (resumed > 0) log(`resumed ${resumed} unfinished event${resumed === 1 ? "" : "s"} from the buckets`);
 }
 
 async function getImage(s3: S3Client, bucket: string, key: string): Promise<StoredImage | undefined> {

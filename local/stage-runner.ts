@@ -1,12 +1,15 @@
-import type { S3Event } from "aws-lambda";
+import type { S3Event, S3EventRecord } from "aws-lambda";
+import type { StageContext } from "../pipeline/handlers/stage";
 
-export type StageHandler = (event: S3Event) => Promise<void>;
+export type StageHandler = (event: S3Event, context?: StageContext) => Promise<void>;
 
-/** One stage as Lambda would host it: the bucket whose ObjectCreated events invoke it. */
+/** One stage as Lambda would host it: the bucket whose ObjectCreated events invoke it, and its timeout. */
 export interface StageRoute {
   name: string;
   bucket: string;
   handler: StageHandler;
+  /** The function's timeout: the handler sees the time left through its context, as on Lambda. */
+  timeoutMs?: number;
 }
 
 export interface StageRunner {
@@ -26,8 +29,14 @@ type Log = (level: "info" | "error", message: string) => void;
  * memory (decoded photos are large) and lets S3 round trips overlap pixel work. Later stages go first: a photo
  * already half done finishes before new uploads start, as separately scaled functions would behave.
  * A failed invocation is logged and dropped (no retries: the handlers report bad photos themselves).
+ * `settled` hears of every record whose invocation has finished, whether it succeeded or failed.
  */
-export function createStageRunner(routes: readonly StageRoute[], concurrency: number, log: Log): StageRunner {
+export function createStageRunner(
+  routes: readonly StageRoute[],
+  concurrency: number,
+  log: Log,
+  settled: (record: S3EventRecord) => void = () => undefined,
+): StageRunner {
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
   const queues = routes.map(() => [] as S3Event[]);
@@ -54,8 +63,10 @@ export function createStageRunner(routes: readonly StageRoute[], concurrency: nu
       const route = routes[stage];
       // Deferred so a handler never runs inside the S3 server's request that produced its event.
       setImmediate(() => {
+        const deadline = route.timeoutMs === undefined ? undefined : Date.now() + route.timeoutMs;
+        const context = deadline === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() };
         route
-          .handler(event)
+          .handler(event, context)
           .catch((err: unknown) => {
             stats.failed++;
             log(
@@ -65,6 +76,7 @@ export function createStageRunner(routes: readonly StageRoute[], concurrency: nu
           })
           .finally(() => {
             stats.running--;
+            event.Records.forEach((record) => settled(record));
             pump();
             settleIfIdle();
           });

@@ -1,5 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { IoTDataPlaneClient } from "@aws-sdk/client-iot-data-plane";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { StageConfig } from "./config";
 
 /**
@@ -8,6 +9,7 @@ import type { StageConfig } from "./config";
  */
 const s3Clients = new Map<string, S3Client>();
 const iotClients = new Map<string, IoTDataPlaneClient>();
+const sqsClients = new Map<string, SQSClient>();
 
 export function s3Client(config: StageConfig): S3Client {
   const id = `${config.region}|${config.s3Endpoint ?? ""}|${config.s3ForcePathStyle}`;
@@ -34,6 +36,16 @@ export function iotClient(config: StageConfig): IoTDataPlaneClient {
   if (!client) {
     client = new IoTDataPlaneClient({ region: config.region, endpoint: config.iotEndpoint });
     iotClients.set(id, client);
+  }
+  return client;
+}
+
+/** The failure reporter's queue client (the AWS SDK's AWS_ENDPOINT_URL_SQS points it elsewhere, for tests). */
+export function sqsClient(config: StageConfig): SQSClient {
+  let client = sqsClients.get(config.region);
+  if (!client) {
+    client = new SQSClient({ region: config.region });
+    sqsClients.set(config.region, client);
   }
   return client;
 }

@@ -28,6 +28,9 @@ export interface StageConfig {
   uploadUrlExpiresSeconds: number;
   allowedOrigins: string[];
   maxUploadBytes: number;
+  /** The failure reporter: the stage whose failed invocations it reports, and the queue it keeps them in. */
+  failedStage?: string;
+  failureQueueUrl?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -53,6 +56,8 @@ export function loadConfig(env: Env = process.env): StageConfig {
       .map((o) => o.trim())
       .filter(Boolean),
     maxUploadBytes: positiveInt(env.MAX_UPLOAD_BYTES, "MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+    failedStage: nonEmpty(env.FAILED_STAGE),
+    failureQueueUrl: nonEmpty(env.FAILURE_QUEUE_URL),
   };
 }
 

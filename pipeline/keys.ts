@@ -48,9 +48,21 @@ export function finalImageUrl(base: string, key: string, version?: string): stri
  */
 export const NOTIFIED_PREFIX = ".notified/";
 
-export function notifiedMarkerKey(finalKey: string, version: string): string {
-  return `${NOTIFIED_PREFIX}${finalKey}/${version}`;
+export function notifiedMarkerKey(finalKey: string, noticeId: string): string {
+  return `${NOTIFIED_PREFIX}${finalKey}/${noticeId}`;
 }
+
+/**
+ * Which write of a key an S3 event announced: its sequencer (a new one for every write, the same in every
+ * delivery of that event), or its ETag where there is none.
+ */
+export function eventVersion(object: { sequencer?: string; eTag?: string }): string {
+  return object.sequencer || (object.eTag ?? "").replace(/"/g, "") || "unversioned";
+}
+
+/** The notice a stage's failure for one event is told under, by the stage and by the failure reporter alike. */
+export const failedNoticeId = (stage: string, version: string): string => `failed-${stage}-${version}`;
+export const processedNoticeId = (version: string): string => `processed-${version}`;
 
 /** IoT Core's longest topic name, in UTF-8 bytes. */
 const MAX_TOPIC_BYTES = 256;

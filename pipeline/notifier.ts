@@ -1,8 +1,13 @@
 import { PublishCommand } from "@aws-sdk/client-iot-data-plane";
-import { iotClient } from "./clients";
+import { iotClient, s3Client } from "./clients";
 import type { StageConfig } from "./config";
-import { photoTopic } from "./keys";
+import { notifiedMarkerKey, photoTopic } from "./keys";
+import { errorMessage, log } from "./log";
 import type { Notification, PhotoProgress } from "./messages";
+import { claimKey, deleteObject } from "./storage";
+
+/** How long a claim may take before the guest is told anyway: a duplicate beats silence. */
+const CLAIM_TIMEOUT_MS = 1000;
 
 /**
  * The topics one notification goes to: the photo's own topic, and the shared topic while `broadcast` is on (the
@@ -26,6 +31,41 @@ export async function publish(config: StageConfig, notification: Notification): 
       client.send(new PublishCommand({ topic, qos: 1, contentType: "application/json", payload })),
     ),
   );
+}
+
+/**
+ * Publishes `notification` unless it was already published under the same `noticeId` (one per event: S3 may
+ * deliver an event twice, at the same moment, and a failed invocation is reported again by the failure
+ * reporter). The run that creates the notice's marker object in the Final bucket (If-None-Match) publishes;
+ * the others resolve false. When publishing fails the marker is removed again, so a redrive can still tell.
+ */
+export async function publishOnce(config: StageConfig, notification: Notification, noticeId: string): Promise<boolean> {
+  const objectKey = notification.message.ObjectKey;
+  const marker = notifiedMarkerKey(objectKey, noticeId);
+  const s3 = s3Client(config);
+  let claimed: boolean | "unknown";
+  try {
+    if (!config.finalBucket) throw new Error("FINAL_BUCKET is not set");
+    claimed = await claimKey(s3, config.finalBucket, marker, CLAIM_TIMEOUT_MS);
+  } catch (err) {
+    log("warn", "could not claim the notification; telling the guest anyway", {
+      key: objectKey,
+      error: errorMessage(err),
+    });
+    claimed = "unknown";
+  }
+  if (claimed === false) return false;
+  try {
+    await publish(config, notification);
+  } catch (err) {
+    if (claimed === true) {
+      await deleteObject(s3, config.finalBucket, marker).catch((e: unknown) =>
+        log("error", "could not release the notification claim", { key: objectKey, error: errorMessage(e) }),
+      );
+    }
+    throw err;
+  }
+  return true;
 }
 
 /** Publishes a progress message on the photo's own topic, if it has one (QoS 0: a lost one only skips a step). */

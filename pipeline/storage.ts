@@ -116,9 +116,12 @@ export async function writeOutput(
 }
 
 /** Creates an empty object at `key` unless one exists: true for the one caller that created it. */
-export async function claimKey(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+export async function claimKey(s3: S3Client, bucket: string, key: string, timeoutMs?: number): Promise<boolean> {
   try {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), IfNoneMatch: "*" }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), IfNoneMatch: "*" }),
+      timeoutMs === undefined ? {} : { abortSignal: AbortSignal.timeout(timeoutMs) },
+    );
     return true;
   } catch (err) {
     if (lostTheRace(err, false)) return false;

@@ -25,6 +25,9 @@ describe("stage config from the environment", () => {
       ALLOWED_ORIGINS: "https://app.example, http://localhost:3000",
       UPLOAD_URL_EXPIRES: "120",
       NOTIFY_BROADCAST: "false",
+      MAX_UPLOAD_BYTES: "1048576",
+      FAILED_STAGE: "composite",
+      FAILURE_QUEUE_URL: "https://sqs.us-west-2.amazonaws.com/123456789012/composite-failures",
     });
     expect(config).to.include({
       region: "us-west-2",
@@ -34,6 +37,9 @@ describe("stage config from the environment", () => {
       theme: "castle",
       uploadUrlExpiresSeconds: 120,
       broadcast: false,
+      maxUploadBytes: 1048576,
+      failedStage: "composite",
+      failureQueueUrl: "https://sqs.us-west-2.amazonaws.com/123456789012/composite-failures",
     });
     expect(config.finalUrlBase).to.equal("https://d1.cloudfront.net");
     expect(config.keyOptions).to.deep.equal({ clipBlack: 0.1 });

@@ -6,7 +6,12 @@ import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import mqtt from "mqtt";
-import { chromakey, composite, notify } from "../pipeline/handlers";
+import { createHash } from "node:crypto";
+import { createServer as createHttpServer } from "node:http";
+import type { Server } from "node:http";
+import { chromakey, composite, failed, notify } from "../pipeline/handlers";
+import type { FailedInvocation } from "../pipeline/handlers/failed";
+import { INTERNAL_FAILURE_REASON } from "../pipeline/handlers/stage";
 import { readImageHeader } from "../pipeline/image-input";
 import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
@@ -259,6 +264,16 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     });
   }
 
+  it("tells the guest once about a bad photo whose event arrives 3 times at once", async () => {
+    const { upload } = stack.buckets;
+    const ownTopic = await listenTo("bad-triplet");
+    const eTag = await put(upload, "bad-triplet.jpg", new TextEncoder().encode("not a photo"));
+    const event = s3Event(upload, "bad-triplet.jpg", { eTag, sequencer: "0F01" });
+    await Promise.all([chromakey(event), chromakey(event), chromakey(event)]);
+    const messages = (await waitHeard(6, 700)).filter((h) => h.topic === ownTopic);
+    expect(messages.map((h) => h.message.type)).to.deep.equal(["photoFailed"]);
+  });
+
   it("treats a re-upload to the same key as a new upload: processed and notified once, at a new URL", async () => {
     const { upload, processing, final } = stack.buckets;
     const ownTopic = await listenTo("again");
@@ -350,5 +365,112 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       sockets.forEach((socket) => socket.destroy());
       silent.close();
     }
+  });
+
+  describe("the failure reporter (each stage's on-failure destination)", () => {
+    let queue: Server;
+    /** What reached the queue: the SQS SendMessage calls' bodies. */
+    const queued: Array<{ QueueUrl: string; MessageBody: string }> = [];
+    let queueDown = false;
+
+    // SQS's JSON protocol, as far as SendMessage goes: there is no local SQS to run, and the wire format is small.
+    before(async () => {
+      queue = createHttpServer((req, res) => {
+        let body = "";
+        req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        req.on("end", () => {
+          if (req.headers["x-amz-target"] !== "AmazonSQS.SendMessage" || !req.headers.authorization) {
+            res.writeHead(400).end();
+            return;
+          }
+          if (queueDown) {
+            res.writeHead(500, { "Content-Type": "application/x-amz-json-1.0" });
+            res.end(JSON.stringify({ __type: "com.amazonaws.sqs#InternalError", message: "try later" }));
+            return;
+          }
+          const message = JSON.parse(body) as { QueueUrl: string; MessageBody: string };
+          queued.push(message);
+          const md5 = createHash("md5").update(message.MessageBody).digest("hex");
+          res.writeHead(200, { "Content-Type": "application/x-amz-json-1.0" });
+          res.end(JSON.stringify({ MessageId: `m-${queued.length}`, MD5OfMessageBody: md5 }));
+        });
+      });
+      await new Promise<void>((resolve) => queue.listen(0, "127.0.0.1", resolve));
+    });
+    after(() => queue.close());
+
+    beforeEach(() => {
+      queued.length = 0;
+      const endpoint = `http://127.0.0.1:${(queue.address() as AddressInfo).port}`;
+      Object.assign(process.env, {
+        FAILED_STAGE: "chromakey",
+        FAILURE_QUEUE_URL: `${endpoint}/123456789012/chromakey-failures`,
+        AWS_ENDPOINT_URL_SQS: endpoint,
+      });
+    });
+
+    /** The record Lambda sends the destination when the stage's invocation died (here: out of memory). */
+    const died = (event: ReturnType<typeof s3Event>): FailedInvocation => ({
+      version: "1.0",
+      timestamp: new Date().toISOString(),
+      requestContext: {
+        requestId: "r-1",
+        functionArn: "arn:aws:lambda:us-west-2:123456789012:function:chromakey:$LATEST",
+        condition: "RetriesExhausted",
+        approximateInvokeCount: 1,
+      },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+      responsePayload: { errorType: "Runtime.OutOfMemory", errorMessage: "Runtime exited with error: signal: killed" },
+    });
+
+    it("tells the guest once when a stage died outside its own handling, and keeps the record for redrive", async () => {
+      const { upload } = stack.buckets;
+      const ownTopic = await listenTo("crashed");
+      const event = s3Event(upload, "crashed.jpg", { eTag: "abc", size: 1000, sequencer: "0E01" });
+      const failure = died(event);
+      // Lambda may deliver the destination record twice too.
+      await Promise.all([failed(failure), failed(failure)]);
+      const messages = (await waitHeard(4, 700)).filter((h) => h.topic === ownTopic);
+      expect(messages.map((h) => h.message)).to.deep.equal([
+        { level: "error", type: "photoFailed", message: { ObjectKey: "crashed.jpg", reason: INTERNAL_FAILURE_REASON } },
+      ]);
+      expect(queued).to.have.length(2);
+      expect(queued[0].QueueUrl).to.equal(process.env.FAILURE_QUEUE_URL);
+      // The original event is in the record: what a redrive invokes the stage with.
+      expect(JSON.parse(queued[0].MessageBody)).to.deep.equal(failure);
+    });
+
+    it("stays quiet when the stage had told the guest before failing, and still keeps the record", async () => {
+      const { upload } = stack.buckets;
+      const ownTopic = await listenTo("told-already");
+      const eTag = await put(upload, "told-already.jpg", readFileSync(SMALL));
+      const event = s3Event(upload, "told-already.jpg", { eTag, sequencer: "0E02" });
+      const saved = process.env.PROCESSING_BUCKET;
+      process.env.PROCESSING_BUCKET = "no-such-bucket";
+      await chromakey(event).catch(() => undefined); // a fault of ours: photoFailed, then the invocation fails
+      process.env.PROCESSING_BUCKET = saved;
+      await failed(died(event));
+      const messages = (await waitHeard(3, 700)).filter((h) => h.topic === ownTopic);
+      expect(messages.map((h) => h.message.type)).to.deep.equal(["photoFailed"]);
+      expect(queued).to.have.length(1);
+    });
+
+    it("fails (so Lambda retries it) when the record cannot be kept, and tells the guest only once", async () => {
+      const ownTopic = await listenTo("unkept");
+      const failure = died(s3Event(stack.buckets.upload, "unkept.jpg", { eTag: "def", sequencer: "0E03" }));
+      queueDown = true;
+      let thrown: unknown;
+      try {
+        await failed(failure).catch((err: unknown) => (thrown = err));
+      } finally {
+        queueDown = false;
+      }
+      expect(thrown, "the invocation fails").to.be.instanceOf(Error);
+      await failed(failure); // Lambda's retry of the reporter
+      const messages = (await waitHeard(3, 700)).filter((h) => h.topic === ownTopic);
+      expect(messages.map((h) => h.message.type)).to.deep.equal(["photoFailed"]);
+      expect(queued).to.have.length(1);
+    });
   });
 });

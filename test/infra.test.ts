@@ -4,8 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { stageCallbacks, presignCallback } from "../infra/callbacks";
+import { failedCallback, stageCallbacks, presignCallback } from "../infra/callbacks";
 import { readSettings } from "../infra/config";
+import { corsResponseParameters } from "../infra/gateway-responses";
 import { ensureLayer, LAYER_DIR } from "../infra/layer";
 import { browserIotPolicy, iotArns } from "../infra/policies";
 
@@ -355,7 +356,14 @@ describe("Pulumi program (mocked AWS)", function () {
         const n = notifications.filter((x) => x.inputs.bucket === bucketName);
         expect(n, bucket).to.have.length(1);
         expect(n[0].inputs.lambdaFunctions).to.deep.equal([
-          { events: ["s3:ObjectCreated:*"], lambdaFunctionArn: fnOf(stage).state.arn },
+          {
+            events: ["s3:ObjectCreated:*"],
+            lambdaFunctionArn: fnOf(stage).state.arn,
+            // Notify never wakes for its own `.notified/` markers.
+            ...({ composite: { filterSuffix: ".png" }, notify: { filterSuffix: ".jpg" } } as Record<string, object>)[
+              stage
+            ],
+          },
         ]);
         expect(n[0].inputs).to.not.have.property("queues");
         expect(n[0].inputs).to.not.have.property("topics");
@@ -366,6 +374,8 @@ describe("Pulumi program (mocked AWS)", function () {
           principal: "s3.amazonaws.com",
           function: fnOf(stage).state.name,
           sourceArn: bucketOf(bucket).state.arn,
+          // A bucket ARN names no account: a same-named bucket elsewhere must not invoke the stage.
+          sourceAccount: ACCOUNT,
         });
       }
     });
@@ -384,6 +394,9 @@ describe("Pulumi program (mocked AWS)", function () {
         composite: [1024, 30],
         notify: [256, 10],
         presign: [256, 10],
+        "chromakey-failed": [256, 30],
+        "composite-failed": [256, 30],
+        "notify-failed": [256, 30],
       };
       expect(
         all("aws:lambda/function:Function")
@@ -409,6 +422,7 @@ describe("Pulumi program (mocked AWS)", function () {
         IOT_ENDPOINT: `https://${IOT_ADDRESS}`,
         NOTIFY_TOPIC: "notifications",
         NOTIFY_BROADCAST: "true",
+        FINAL_BUCKET: fin, // where each notice is claimed once
       };
       expect(fnOf("chromakey").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
@@ -419,15 +433,20 @@ describe("Pulumi program (mocked AWS)", function () {
       });
       expect(fnOf("composite").inputs.environment.variables).to.deep.equal({
         PROCESSING_BUCKET: proc,
-        FINAL_BUCKET: fin,
         ...iot,
         PARK_NAME: "Test Park",
       });
       expect(fnOf("notify").inputs.environment.variables).to.deep.equal({
-        FINAL_BUCKET: fin,
         FINAL_URL_BASE: `https://${CDN_DOMAIN}`,
         ...iot,
       });
+      for (const stage of ["chromakey", "composite", "notify"]) {
+        expect(fnOf(`${stage}-failed`).inputs.environment.variables).to.deep.equal({
+          ...iot,
+          FAILED_STAGE: stage,
+          FAILURE_QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${stage}-failures-q`,
+        });
+      }
       expect(fnOf("presign").inputs.environment.variables).to.deep.equal({
         UPLOAD_BUCKET: up,
         UPLOAD_URL_EXPIRES: "300",
@@ -438,6 +457,7 @@ describe("Pulumi program (mocked AWS)", function () {
 
     it("packages the very callbacks infra/callbacks.ts exports, each requiring its compiled handler", async () => {
       const callbacks: Record<string, (...args: any[]) => unknown> = { ...stageCallbacks, presign: presignCallback };
+      for (const stage of Object.keys(stageCallbacks)) callbacks[`${stage}-failed`] = failedCallback;
       for (const [name, callback] of Object.entries(callbacks)) {
         const archive = (await valueOf(pulumi.output(fnOf(name).props.code))) as pulumi.asset.AssetArchive;
         const files = (await archive.assets) as Record<string, pulumi.asset.Asset | pulumi.asset.Archive>;
@@ -448,7 +468,7 @@ describe("Pulumi program (mocked AWS)", function () {
           allowSecrets: true,
         });
         expect(index, name).to.equal(expected.text);
-        expect(index).to.include(`require("./dist/pipeline/handlers/${name}")`);
+        expect(index).to.include(`require("./dist/pipeline/handlers/${name.replace(/^.*-failed$/, "failed")}")`);
         expect(Object.keys(files)).to.include.members([
           "dist/pipeline",
           "assets/backgrounds",
@@ -464,15 +484,27 @@ describe("Pulumi program (mocked AWS)", function () {
       }
     });
 
-    it("retries no S3 event and sends failed ones to the stage's own encrypted 14-day SQS queue", () => {
+    it("retries no S3 event; a failed one goes to the stage's failure reporter, then its encrypted 14-day queue", () => {
       const configs = all("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig");
-      expect(configs.map((c) => c.name).sort()).to.deep.equal(["chromakey", "composite", "notify"]);
+      expect(configs.map((c) => c.name).sort()).to.deep.equal(
+        ["chromakey", "composite", "notify"].flatMap((stage) => [stage, `${stage}-failed`]).sort(),
+      );
       for (const { stage } of wiring) {
         const queue = one("aws:sqs/queue:Queue", `${stage}-failures`);
         expect(queue.inputs).to.include({ messageRetentionSeconds: 1209600, sqsManagedSseEnabled: true });
+        // However the invocation died (error, timeout, out of memory), Lambda hands the record to the reporter...
         const config = one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", stage).inputs;
         expect(config).to.include({ functionName: fnOf(stage).state.name, maximumRetryAttempts: 0 });
-        expect(config.destinationConfig).to.deep.equal({ onFailure: { destination: queue.state.arn } });
+        expect(config.destinationConfig).to.deep.equal({
+          onFailure: { destination: fnOf(`${stage}-failed`).state.arn },
+        });
+        // ...which tells the guest and puts the record in the queue; if it keeps failing, Lambda puts it there.
+        const reporter = one(
+          "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+          `${stage}-failed`,
+        ).inputs;
+        expect(reporter).to.include({ functionName: fnOf(`${stage}-failed`).state.name, maximumRetryAttempts: 2 });
+        expect(reporter.destinationConfig).to.deep.equal({ onFailure: { destination: queue.state.arn } });
       }
     });
   });
@@ -483,13 +515,16 @@ describe("Pulumi program (mocked AWS)", function () {
       `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/theme-park-photos-test-${fn}:*`;
     const queue = (fn: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${fn}-failures-q`;
     const topicArn = `arn:aws:iot:${REGION}:${ACCOUNT}:topic/notifications`;
-    const stageCommon = (fn: string) => [
+    const reporter = (fn: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${fn}-failed-fn-1a2b`;
+    const publishing = (fn: string) => [
       `iot:Publish ${topicArn}`,
       `iot:Publish ${topicArn}/*`,
       `logs:CreateLogStream ${logs(fn)}`,
       `logs:PutLogEvents ${logs(fn)}`,
-      `sqs:SendMessage ${queue(fn)}`,
     ];
+    // Every notice is claimed once: a marker under .notified/ in Final, removed again if publishing fails.
+    const claims = () => [`s3:PutObject ${s3("final")}/.notified/*`, `s3:DeleteObject ${s3("final")}/.notified/*`];
+    const stageCommon = (fn: string) => [...publishing(fn), ...claims(), `lambda:InvokeFunction ${reporter(fn)}`];
     const rolePolicyFor = (fn: string) => {
       const role = one("aws:iam/role:Role", fn);
       expect(fnOf(fn).inputs.role).to.equal(role.state.arn);
@@ -504,7 +539,15 @@ describe("Pulumi program (mocked AWS)", function () {
       for (const role of all("aws:iam/role:Role")) {
         expect(role.inputs).to.not.have.property("managedPolicyArns");
       }
-      for (const fn of ["chromakey", "composite", "notify", "presign"]) {
+      for (const fn of [
+        "chromakey",
+        "composite",
+        "notify",
+        "presign",
+        "chromakey-failed",
+        "composite-failed",
+        "notify-failed",
+      ]) {
         const trust = JSON.parse(one("aws:iam/role:Role", fn).inputs.assumeRolePolicy);
         expect(trust.Statement).to.deep.equal([
           { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -525,7 +568,7 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("composite: reads Processing, heads and writes Final, publishes on the topic", () => {
+    it("composite: reads Processing, heads and writes Final, publishes on the topics", () => {
       expect(grants(rolePolicyFor("composite"))).to.deep.equal(
         [
           `s3:GetObject ${s3("processing")}/*`,
@@ -537,14 +580,16 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("notify: only creates and deletes its claim markers in Final, publishes on the topics", () => {
-      expect(grants(rolePolicyFor("notify"))).to.deep.equal(
-        [
-          `s3:PutObject ${s3("final")}/.notified/*`,
-          `s3:DeleteObject ${s3("final")}/.notified/*`,
-          ...stageCommon("notify"),
-        ].sort(),
-      );
+    it("notify: only claims its notices in Final, publishes on the topics", () => {
+      expect(grants(rolePolicyFor("notify"))).to.deep.equal(stageCommon("notify").sort());
+    });
+
+    it("failure reporters: claim notices, publish on the topics, and keep records in their stage's queue only", () => {
+      for (const stage of ["chromakey", "composite", "notify"]) {
+        expect(grants(rolePolicyFor(`${stage}-failed`)), stage).to.deep.equal(
+          [...publishing(`${stage}-failed`), ...claims(), `sqs:SendMessage ${queue(stage)}`].sort(),
+        );
+      }
     });
 
     it("presign: may only put objects into Upload (what its presigned URLs can do) and write its logs", () => {
@@ -579,6 +624,37 @@ describe("Pulumi program (mocked AWS)", function () {
       // awsx passes the function itself: the mock hands back a resource reference.
       for (const p of permissions)
         expect(await valueOf((p.inputs.function as pulumi.CustomResource).urn)).to.match(/::presign$/);
+    });
+
+    it("answers API Gateway's own 4XX and 5XX (throttling, errors) with CORS headers, keeping their status", () => {
+      const api = one("aws:apigateway/restApi:RestApi", "photos-api");
+      const responses = JSON.parse(api.inputs.body)["x-amazon-apigateway-gateway-responses"] as Record<string, any>;
+      // Two allowed origins: the request's Origin is echoed (the bodies hold nothing but the error).
+      const cors = {
+        "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.Origin",
+        "gatewayresponse.header.Access-Control-Allow-Methods": "'GET, OPTIONS'",
+        "gatewayresponse.header.Access-Control-Allow-Headers": "'Content-Type'",
+        "gatewayresponse.header.Vary": "'Origin'",
+      };
+      for (const type of ["DEFAULT_4XX", "DEFAULT_5XX"]) {
+        expect(responses[type], type).to.deep.equal({
+          responseParameters: cors,
+          responseTemplates: { "application/json": '{"message":$context.error.messageString}' },
+        });
+      }
+      // awsx's own two (a missing or denied route: 404) would otherwise override the defaults without CORS.
+      for (const type of ["MISSING_AUTHENTICATION_TOKEN", "ACCESS_DENIED"]) {
+        expect(responses[type]).to.deep.include({ statusCode: 404, responseParameters: cors });
+      }
+    });
+
+    it("names a single allowed origin (or *) in the gateway responses rather than echoing the request's", () => {
+      expect(corsResponseParameters(["https://photos.example.com"])).to.include({
+        "gatewayresponse.header.Access-Control-Allow-Origin": "'https://photos.example.com'",
+      });
+      const any = corsResponseParameters(["*"]);
+      expect(any).to.include({ "gatewayresponse.header.Access-Control-Allow-Origin": "'*'" });
+      expect(any).to.not.have.property("gatewayresponse.header.Vary");
     });
 
     it("throttles the whole stage so a script cannot flood it", () => {

@@ -61,6 +61,7 @@ async function guestCredentials(region: string, identityPoolId: string) {
   const { IdentityId } = await call("GetId", { IdentityPoolId: identityPoolId });
   const { Credentials } = await call("GetCredentialsForIdentity", { IdentityId });
   return {
+    identityId: IdentityId as string,
     accessKeyId: Credentials.AccessKeyId as string,
     secretKey: Credentials.SecretKey as string,
     sessionToken: Credentials.SessionToken as string,
@@ -124,32 +125,49 @@ describe("live deployment (opt-in: TPP_LIVE_TEST=1, AWS credentials, pulumi CLI)
     const iotHost = new URL(config.mqttUrl).host;
 
     const creds = await guestCredentials(config.region, config.identityPoolId);
+    // The role lets a browser connect only as its own identity: any other client id is refused.
+    const impostor = await mqtt
+      .connectAsync(signedIotUrl(iotHost, config.region, creds), {
+        clientId: `tpp-live-${randomUUID()}`,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        connectTimeout: 15_000,
+      })
+      .then(
+        (c) => c.endAsync().then(() => "connected"),
+        () => "refused",
+      );
+    expect(impostor, "connecting under another client id").to.equal("refused");
     const client = await mqtt.connectAsync(signedIotUrl(iotHost, config.region, creds), {
-      clientId: `tpp-live-${randomUUID()}`,
+      clientId: creds.identityId,
       protocolVersion: 4,
       reconnectPeriod: 0,
       connectTimeout: 15_000,
     });
     try {
-      await client.subscribeAsync(config.topic, { qos: 1 });
-
       const presign = await fetch(config.uploadUrl);
       expect(presign.status).to.equal(200);
-      const { uploadURL, photoFilename } = (await presign.json()) as { uploadURL: string; photoFilename: string };
+      const { uploadForm, photoFilename } = (await presign.json()) as {
+        photoFilename: string;
+        uploadForm: { url: string; fields: Record<string, string> };
+      };
+      const photoTopic = `${config.topic}/${photoFilename.replace(/\.jpg$/, "")}`;
+      const granted = await client.subscribeAsync(photoTopic, { qos: 1 });
+      expect(granted[0].qos, "its photo's topic").to.equal(1);
 
       const notified = new Promise<Record<string, any>>((resolve) => {
-        client.on("message", (_topic, payload) => {
+        client.on("message", (topic, payload) => {
           const message = JSON.parse(payload.toString()) as Record<string, any>;
-          if (message.message?.ObjectKey === photoFilename) resolve(message);
+          if (topic === photoTopic && message.message?.ObjectKey === photoFilename) resolve(message);
         });
       });
+      // Through the presigned POST form, as a new front-end uploads.
       const photo = fs.readFileSync(SAMPLE);
-      const put = await fetch(uploadURL, {
-        method: "PUT",
-        body: new Uint8Array(photo),
-        headers: { "Content-Type": "image/jpeg" },
-      });
-      expect(put.status, await put.text()).to.equal(200);
+      const form = new FormData();
+      for (const [name, value] of Object.entries(uploadForm.fields)) form.append(name, value);
+      form.append("file", new Blob([new Uint8Array(photo)], { type: "image/jpeg" }), "selfie.jpg");
+      const post = await fetch(uploadForm.url, { method: "POST", body: form });
+      expect(post.status, await post.text()).to.equal(204);
 
       const message = await Promise.race([
         notified,
@@ -157,14 +175,22 @@ describe("live deployment (opt-in: TPP_LIVE_TEST=1, AWS credentials, pulumi CLI)
           setTimeout(() => reject(new Error("no notification within 3 minutes")), 180_000),
         ),
       ]);
-      expect(message).to.deep.equal({
-        level: "info",
-        type: "photoProcessed",
-        message: { ObjectKey: photoFilename, URL: `${config.imageBaseUrl}/${photoFilename}` },
-      });
+      expect(message).to.deep.include({ level: "info", type: "photoProcessed" });
+      expect(message.message.URL).to.match(new RegExp(`^${config.imageBaseUrl}/${photoFilename}\\?v=[0-9a-f]{32}$`));
       const image = await fetch(message.message.URL);
       expect(image.status).to.equal(200);
       expect(image.headers.get("content-type")).to.equal("image/jpeg");
+
+      // IoT refuses a wildcard subscription (SUBACK 0x80, or it drops the connection), so no browser hears
+      // every guest's photos.
+      const wildcard = await Promise.race([
+        client.subscribeAsync(`${config.topic}/#`, { qos: 1 }).then(
+          (granted) => (granted[0].qos === 128 ? "refused" : "granted"),
+          () => "refused",
+        ),
+        new Promise<string>((resolve) => client.once("close", () => resolve("refused"))),
+      ]);
+      expect(wildcard, "a wildcard subscription").to.equal("refused");
     } finally {
       await client.endAsync();
     }

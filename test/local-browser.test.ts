@@ -131,7 +131,8 @@ describe("local stack: the web page in a browser", function () {
     const size = await waitForSouvenir(page);
     expect(size.w).to.equal(1080);
     expect(size.h).to.equal(1350);
-    expect(size.src).to.match(new RegExp(`^${stack.webUrl}/photos/[0-9a-f-]{36}\\.jpg(\\?v=[^&]+)?$`));
+    // The souvenir's URL carries its version (?v=<ETag>), so a re-upload never shows a cached older souvenir.
+    expect(size.src).to.match(new RegExp(`^${stack.webUrl}/photos/[0-9a-f-]{36}\\.jpg\\?v=[0-9a-f]{32}$`));
     expect(await page.locator(".photo.done .download").getAttribute("href")).to.equal(size.src);
     expect((await page.locator(".photo.done .status").textContent())?.trim()).to.equal("Your souvenir is ready!");
     await expectInView(page, [".photo.done img.souvenir", ".photo.done .status", ".photo.done .download"]);

@@ -162,7 +162,7 @@ describe("local MQTT broker and IoT bridge", function () {
       quiet = await startTestStack({ runStages: false });
     });
     after(async () => {
-      // After the stop: stopping puts back the environment the stack started with, NOTIFY_BROADCAST=false included.
+      // Stopping restores the environment the stack found (NOTIFY_BROADCAST=false), so restore after it.
       await quiet?.stopAndClean();
       if (saved === undefined) delete process.env.NOTIFY_BROADCAST;
       else process.env.NOTIFY_BROADCAST = saved;

@@ -9,7 +9,7 @@ import type { Stack, StackOptions } from "../local/stack";
  * Call in `before`, and `stop` in `after`.
  */
 export async function startTestStack(
-  opts: Pick<StackOptions, "runStages" | "cloudLike"> = {},
+  opts: Pick<StackOptions, "runStages" | "cloudLike" | "stageTimeoutsMs"> = {},
 ): Promise<Stack & { stopAndClean(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tpp-local-"));
   const savedLogLevel = process.env.LOG_LEVEL;

@@ -145,4 +145,29 @@ describe("presign handler against the local S3 server", function () {
     expect(head).to.include({ ContentLength: photo.length, ContentType: "image/jpeg" });
     s3.destroy();
   });
+  it("is refused by S3 for a file over the limit, an empty file, another type or another key", async () => {
+    const s3 = new S3Client({ region: stack.env.AWS_REGION, endpoint: stack.s3Endpoint, forcePathStyle: true });
+    try {
+      const cases: Array<[string, Uint8Array, Record<string, string>]> = [
+        ["one byte over the limit", Buffer.concat([photo, Buffer.from([0])]), {}],
+        ["empty", new Uint8Array(0), {}],
+        ["another type", photo, { "Content-Type": "image/svg+xml" }],
+        ["another key", photo, { key: "someone-else.jpg" }],
+      ];
+      for (const [what, file, override] of cases) {
+        const { uploadForm, photoFilename } = await ticket();
+        const res = await post(uploadForm, file, override);
+        expect(res.status, what).to.be.within(400, 499);
+        for (const key of [photoFilename, override.key ?? photoFilename]) {
+          const stored = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.upload, Key: key })).then(
+            () => true,
+            () => false,
+          );
+          expect(stored, `${what}: nothing stored`).to.equal(false);
+        }
+      }
+    } finally {
+      s3.destroy();
+    }
+  });
 });

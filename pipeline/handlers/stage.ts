@@ -1,13 +1,14 @@
+import type { S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event, S3EventRecord } from "aws-lambda";
 import { loadConfig, requireSetting } from "../config";
 import type { StageConfig } from "../config";
 import { s3Client } from "../clients";
 import { isPhotoError } from "../errors";
-import { decodeEventKey, finalKey, parsePhotoKey } from "../keys";
+import { decodeEventKey, eventVersion, failedNoticeId, finalKey, parsePhotoKey } from "../keys";
 import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
 import { photoFailed, photoProgress } from "../messages";
-import { publish, publishProgress } from "../notifier";
+import { publishOnce, publishProgress } from "../notifier";
 import { deleteObject, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
 import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
 
@@ -99,6 +100,8 @@ async function handleRecord(
   }
 
   const fields = { stage: stage.name, photoId: photo.photoId, key };
+  const tell = (reason: string) =>
+    tellGuest(config, finalKey(photo), reason, failedNoticeId(stage.name, eventVersion(record.s3.object)), fields);
   const outKey = stage.outputKey(photo);
   const s3 = s3Client(config);
   const limit = stage.inputLimit?.(config);
@@ -107,7 +110,7 @@ async function handleRecord(
     // S3 takes up to 5 GB through a presigned PUT; a photo that size is refused before a byte is downloaded.
     const reason = tooBigReason(size, limit);
     log("warn", "refused: too big", { ...fields, bytes: size, limit });
-    await tellGuest(config, finalKey(photo), reason, fields);
+    await tell(reason);
     // The guest has their answer either way; an upload left behind expires with the bucket's lifecycle rule.
     await deleteObject(s3, inputBucket, key).catch((err: unknown) =>
       log("error", "could not delete the refused upload", { ...fields, error: errorMessage(err) }),
@@ -120,7 +123,7 @@ async function handleRecord(
   };
   try {
     await withinTime(timeLimitMs, stage.name, async (abandoned) => {
-      let existing = await headOutput(s3, outputBucket, outKey);
+      const existing = await headOutput(s3, outputBucket, outKey);
       if (madeFromThisOrLater(existing, source)) {
         log("info", "skipped: already processed", fields);
         return;
@@ -141,25 +144,41 @@ async function handleRecord(
       const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
       const made = { ...source, eTag: source.eTag || input.eTag };
       await told;
-      for (let attempt = 1; ; attempt++) {
-        // The guest has been told it failed: a late output would contradict that.
-        abandoned.throwIfAborted();
-        if (await timed("write", fields, () => writeOutput(s3, outputBucket, outKey, output, made, existing))) break;
-        existing = await headOutput(s3, outputBucket, outKey);
-        if (madeFromThisOrLater(existing, made)) {
-          log("info", "skipped: a concurrent run of this event wrote the output first", fields);
-          return;
-        }
-        if (attempt === WRITE_ATTEMPTS) throw new Error(`${outputBucket}/${outKey} kept changing while writing it`);
+      // The guest has been told it failed (deadline): a late output would contradict that.
+      abandoned.throwIfAborted();
+      const write = () => writeOutputOnce(s3, outputBucket, outKey, output, made, existing);
+      if (!(await timed("write", fields, write))) {
+        log("info", "skipped: a concurrent run of this event wrote the output first", fields);
+        return;
       }
       log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
     });
   } catch (err) {
     const photoProblem = isPhotoError(err);
     log(photoProblem ? "warn" : "error", "failed", { ...fields, error: errorMessage(err) });
-    await tellGuest(config, finalKey(photo), photoProblem ? err.reason : INTERNAL_FAILURE_REASON, fields);
+    await tell(photoProblem ? err.reason : INTERNAL_FAILURE_REASON);
     // A photo we cannot read is done with: retrying it would fail the same way.
     if (!photoProblem) throw err;
+  }
+}
+
+/**
+ * Writes the output unless a run for this or a later version of the input already did: conditionally on what the
+ * key held when the run began, then, each time another writer got there first, on what it holds now.
+ */
+async function writeOutputOnce(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  output: OutputObject,
+  source: SourceVersion,
+  expected: ExistingOutput | undefined,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    if (await writeOutput(s3, bucket, key, output, source, expected)) return true;
+    expected = await headOutput(s3, bucket, key);
+    if (madeFromThisOrLater(expected, source)) return false;
+    if (attempt === WRITE_ATTEMPTS) throw new Error(`${bucket}/${key} kept changing while writing it`);
   }
 }
 
@@ -167,16 +186,21 @@ function madeFromThisOrLater(existing: ExistingOutput | undefined, source: Sourc
   return existing?.source !== undefined && isSameOrLater(existing.source, source);
 }
 
+/** Sends photoFailed once per event (duplicates and the failure reporter find the notice taken); never throws. */
 async function tellGuest(
   config: StageConfig,
   objectKey: string,
   reason: string,
+  noticeId: string,
   fields: Record<string, unknown>,
 ): Promise<void> {
   try {
     requireSetting(config, "iotEndpoint", "IOT_ENDPOINT");
-    await publish(config, photoFailed(objectKey, reason));
-    log("info", "photoFailed sent", { ...fields, reason });
+    if (await publishOnce(config, photoFailed(objectKey, reason), noticeId)) {
+      log("info", "photoFailed sent", { ...fields, reason });
+    } else {
+      log("info", "skipped: the guest was already told", { ...fields, reason });
+    }
   } catch (err) {
     log("error", "could not send photoFailed", { ...fields, error: errorMessage(err) });
   }

@@ -1,0 +1,48 @@
+import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import type { S3Event } from "aws-lambda";
+import { sqsClient } from "../clients";
+import { loadConfig, requireSetting } from "../config";
+import { decodeEventKey, eventVersion, failedNoticeId, finalKey, NOTIFIED_PREFIX, parsePhotoKey } from "../keys";
+import { log } from "../log";
+import { photoFailed } from "../messages";
+import { publishOnce } from "../notifier";
+import { INTERNAL_FAILURE_REASON } from "./stage";
+
+/**
+ * What Lambda hands an asynchronous invocation's on-failure destination: the original event, and why the
+ * invocation failed (an error the stage threw, a timeout, running out of memory, a crashed runtime).
+ */
+export interface FailedInvocation {
+  version?: string;
+  timestamp?: string;
+  requestContext?: { requestId?: string; functionArn?: string; condition?: string; approximateInvokeCount?: number };
+  requestPayload?: S3Event;
+  responseContext?: { statusCode?: number; executedVersion?: string; functionError?: string };
+  responsePayload?: { errorType?: string; errorMessage?: string } | null;
+}
+
+/**
+ * The failure reporter: a stage's on-failure destination. However the stage's invocation ended, the guest is
+ * told (photoFailed, unless the stage itself managed to: the notice is claimed once per event), and the record
+ * is then kept in the stage's failure queue for inspection and redrive. Telling comes first and is deduplicated,
+ * so a retry of this function after a failed queue write tells nobody twice.
+ */
+export async function handler(failure: FailedInvocation): Promise<void> {
+  const config = loadConfig();
+  const stage = requireSetting(config, "failedStage", "FAILED_STAGE");
+  const queueUrl = requireSetting(config, "failureQueueUrl", "FAILURE_QUEUE_URL");
+  const error = failure.responsePayload?.errorType ?? failure.responseContext?.functionError ?? "unknown";
+  for (const record of failure.requestPayload?.Records ?? []) {
+    const key = decodeEventKey(record.s3?.object?.key ?? "");
+    const photo = parsePhotoKey(key);
+    if (!record.eventName?.startsWith("ObjectCreated") || !photo || key.startsWith(NOTIFIED_PREFIX)) continue;
+    const fields = { stage: `${stage}-failed`, photoId: photo.photoId, key, error };
+    const noticeId = failedNoticeId(stage, eventVersion(record.s3.object));
+    const told = await publishOnce(config, photoFailed(finalKey(photo), INTERNAL_FAILURE_REASON), noticeId);
+    log(told ? "warn" : "info", told ? "photoFailed sent for a failed invocation" : "the stage had told the guest", {
+      ...fields,
+      condition: failure.requestContext?.condition,
+    });
+  }
+  await sqsClient(config).send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(failure) }));
+}
