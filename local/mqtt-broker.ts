@@ -4,6 +4,7 @@ import type { Aedes } from "aedes" with { "resolution-mode": "import" };
 import { WebSocketServer, createWebSocketStream } from "ws";
 import { verifySignedWebSocket } from "./iot-websocket-auth";
 import type { SignedWebSocketRules } from "./iot-websocket-auth";
+import { hostAllowed } from "./host-check";
 
 export interface MqttBroker {
   /** Publishes as AWS IoT Core would for a Data Plane Publish call. */
@@ -68,7 +69,7 @@ export async function startMqttBroker(server: Server, path: string, policy: Brow
       return;
     }
     // Any page the user opens may try ws://localhost: only the stack's own page gets through.
-    if (!originAllowed(req.headers.origin)) {
+    if (!originAllowed(req.headers.origin) || !hostAllowed(req.headers.host, policy.allowedOrigins)) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }

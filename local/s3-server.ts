@@ -1,16 +1,17 @@
 import S3rver from "@20minutes/s3rver";
 import { randomBytes, randomUUID } from "node:crypto";
-import { rename, rm } from "node:fs/promises";
+import { readdir, rename, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import { Readable } from "node:stream";
-import busboy from "busboy";
 import { DUMMY_ACCOUNT } from "@20minutes/s3rver/lib/models/account";
+import { hostAllowed } from "./host-check";
 import { createKeyLock } from "./key-lock";
-import { checkFileSize, checkPostPolicy } from "./post-policy";
-import type { PolicyLimits } from "./post-policy";
+import { checkPostPolicy } from "./post-policy";
+import { readForm } from "./s3-form";
 import { checkPrecondition, keyProblem, parsePreconditions, parseTarget } from "./s3-request";
 import type { S3Target } from "./s3-request";
 import { verifySigV4 } from "./sigv4";
@@ -87,6 +88,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   writeObjectsWhole(s3rver);
   s3rver.on("event", options.onEvent);
   await s3rver.configureBuckets();
+  for (const bucket of Object.values(options.buckets)) await removeUnfinishedWrites(path.join(options.dataDir, bucket));
   // s3rver must know only the stack's key, not its well-known one.
   DUMMY_ACCOUNT.revokeAccessKey("S3RVER");
   DUMMY_ACCOUNT.createKeyPair(options.credentials.accessKeyId, options.credentials.secretAccessKey);
@@ -106,9 +108,14 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   };
   const http = options.tls ? createHttpsServer(options.tls, serve) : createServer(serve);
   const port = await new Promise<number>((resolve, reject) => {
-    http.once("error", reject);
+    http.once("error", (err) => {
+      s3rver.logger.exceptions.unhandle();
+      s3rver.logger.close();
+      DUMMY_ACCOUNT.revokeAccessKey(options.credentials.accessKeyId);
+      reject(err);
+    });
     http.listen(options.port, options.host, () => {
-      http.off("error", reject);
+      http.removeAllListeners("error");
       resolve((http.address() as AddressInfo).port);
     });
   });
@@ -169,8 +176,6 @@ const BUCKET_CONFIG = new Set([
   "website",
   "accelerate",
 ]);
-/** Largest form upload when a policy sets no content-length-range (S3 allows 5 GB; this is one machine). */
-const FORM_UPLOAD_CAP = 64 * 1024 * 1024;
 
 function createGate(s3rver: S3rver, options: GateOptions): Gate {
   const forward = s3rver.callback();
@@ -200,7 +205,10 @@ function createGate(s3rver: S3rver, options: GateOptions): Gate {
       sendError(res, method, status, code, message, detail);
     };
 
-    // Any web page the user opens can send requests to localhost: a browser from elsewhere gets nothing here.
+    // Any web page the user opens can send requests to localhost: a browser from elsewhere gets nothing here,
+    // nor does a page that rebound its own domain name to this machine.
+    if (!hostAllowed(req.headers.host, allowedOrigins))
+      return refuse(400, "InvalidHostHeader", "The Host header names no host of this stack.");
     if (origin !== undefined && !originAllowed(origin))
       return refuse(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed.");
     if (!parsed.ok) return refuse(parsed.status, parsed.code, parsed.message);
@@ -235,6 +243,8 @@ function createGate(s3rver: S3rver, options: GateOptions): Gate {
     if (write.conditional) {
       const condition = parsePreconditions(req.headers);
       if (!condition.ok) return refuse(condition.status, condition.code, condition.message);
+      if (method === "DELETE" && condition.value.ifNoneMatch)
+        return refuse(501, "NotImplemented", "A header you provided implies functionality that is not implemented");
       const verdict = checkPrecondition(condition.value, await currentETag(target.bucket, target.key));
       if (!verdict.ok) return refuse(verdict.status, verdict.code, verdict.message, { Condition: verdict.condition });
     }
@@ -331,119 +341,23 @@ function subresourceProblem(req: IncomingMessage, target: S3Target, buckets: rea
   return undefined;
 }
 
-type FormResult =
-  { ok: true; fields: Map<string, string>; raw: Buffer } | { ok: false; status: number; code: string; message: string };
-
-/**
- * Reads a multipart form upload, checking the policy when the file starts (the fields before it are all S3
- * considers) and its size as it streams, so a refused upload is not read to the end.
- */
-function readForm(
-  req: IncomingMessage,
-  check: (fields: ReadonlyMap<string, string>) => ReturnType<typeof checkPostPolicy>,
-): Promise<FormResult> {
-  return new Promise((resolve) => {
-    let parser: ReturnType<typeof busboy>;
-    try {
-      parser = busboy({ headers: req.headers, limits: { fieldSize: 20 * 1024, fields: 100, parts: 110 } });
-    } catch {
-      req.resume();
-      return resolve({
-        ok: false,
-        status: 412,
-        code: "PreconditionFailed",
-        message: "Bucket POST must be of the enclosure-type multipart/form-data",
-      });
-    }
-    const fields = new Map<string, string>();
-    const raw: Buffer[] = [];
-    let rawBytes = 0;
-    let limits: PolicyLimits | undefined;
-    let fileBytes = 0;
-    let sawFile = false;
-    let settled = false;
-    const settle = (result: FormResult): void => {
-      if (settled) return;
-      settled = true;
-      req.unpipe(parser);
-      req.resume();
-      resolve(result);
-    };
-    const startFile = (): boolean => {
-      sawFile = true;
-      const verdict = check(fields);
-      if (!verdict.ok) {
-        settle(verdict);
-        return false;
-      }
-      limits = verdict.limits;
-      return true;
-    };
-    const grow = (bytes: number): void => {
-      fileBytes += bytes;
-      const size = checkFileSize(fileBytes, { minBytes: 0, maxBytes: limits?.maxBytes ?? FORM_UPLOAD_CAP });
-      if (!size.ok) settle(size);
-    };
-    parser.on("field", (name, value, info) => {
-      if (sawFile) return;
-      if (name === "file") {
-        // A file sent without a filename arrives as a field; S3 takes it all the same.
-        if (startFile()) grow(info.valueTruncated ? Number.MAX_SAFE_INTEGER : Buffer.byteLength(value));
-        return;
-      }
-      fields.set(name.toLowerCase(), value);
-    });
-    parser.on("file", (name, stream) => {
-      if (name !== "file" || sawFile || !startFile()) {
-        stream.resume();
-        return;
-      }
-      stream.on("data", (chunk: Buffer) => grow(chunk.length));
-    });
-    parser.on("error", () =>
-      settle({
-        ok: false,
-        status: 400,
-        code: "MalformedPOSTRequest",
-        message: "The body of your POST request is not well-formed multipart/form-data.",
-      }),
-    );
-    parser.on("close", () => {
-      if (!sawFile)
-        return settle({
-          ok: false,
-          status: 400,
-          code: "InvalidArgument",
-          message: "POST requires exactly one file upload per request.",
-        });
-      const size = checkFileSize(fileBytes, limits);
-      if (!size.ok) return settle(size);
-      settle({ ok: true, fields, raw: Buffer.concat(raw) });
-    });
-    req.on("data", (chunk: Buffer) => {
-      rawBytes += chunk.length;
-      if (rawBytes > (limits?.maxBytes ?? FORM_UPLOAD_CAP) + 1024 * 1024)
-        return settle({
-          ok: false,
-          status: 400,
-          code: "EntityTooLarge",
-          message: "Your proposed upload exceeds the maximum allowed size",
-        });
-      if (!settled) raw.push(chunk);
-    });
-    req.pipe(parser);
-  });
-}
-
 /**
  * Whether the request replaces or removes an object's content, and whether S3 evaluates preconditions on it
- * (PutObject, CopyObject, CompleteMultipartUpload do; DeleteObject is serialised but unconditional here).
+ * (PutObject, CopyObject, CompleteMultipartUpload; DeleteObject takes If-Match only).
  */
 function objectWrite(method: string, has: (name: string) => boolean): { conditional: boolean } | undefined {
   if (method === "PUT" && !has("tagging") && !has("uploadId")) return { conditional: true };
   if (method === "POST" && has("uploadId")) return { conditional: true };
-  if (method === "DELETE" && !has("tagging") && !has("uploadId")) return { conditional: false };
+  if (method === "DELETE" && !has("tagging") && !has("uploadId")) return { conditional: true };
   return undefined;
+}
+
+const INCOMING = /\.incoming-[0-9a-f]{12}$/;
+
+/** Temporary files of writes a crash interrupted: never objects (the client was not told they were stored). */
+async function removeUnfinishedWrites(bucketDir: string): Promise<void> {
+  const names = await readdir(bucketDir, { recursive: true });
+  await Promise.all(names.filter((n) => INCOMING.test(n)).map((n) => rm(path.join(bucketDir, n), { force: true })));
 }
 
 /**

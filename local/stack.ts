@@ -257,6 +257,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         publish: (topic, payload, qos) => broker.publish(topic, payload, qos),
         iotSigner: { credentials, region },
         frontendConfig,
+        allowedOrigins,
         webDir: path.join(PROJECT_DIR, "local", "web"),
         mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
         identityPool,

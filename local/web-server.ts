@@ -5,6 +5,7 @@ import path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { toApiGatewayEvent } from "./apigw-event";
 import type { IdentityPool } from "./cognito-identity";
+import { hostAllowed } from "./host-check";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
 import { sha256Hex, verifySigV4 } from "./sigv4";
 import type { Credentials } from "./sigv4";
@@ -40,6 +41,8 @@ export interface WebServerDeps {
   /** The only signer the IoT bridge accepts: the stack's credentials, in its region. */
   iotSigner: { credentials: Credentials; region: string };
   frontendConfig: FrontendConfig;
+  /** Origins the page may be served from (ALLOWED_ORIGINS); their hosts, and loopback names, may be the Host. */
+  allowedOrigins: readonly string[];
   webDir: string;
   mqttClientScript: string;
   /** Cloud-like mode: the Cognito Identity endpoint the page gets its credentials from. */
@@ -80,6 +83,8 @@ export function createRequestListener(deps: WebServerDeps): (req: IncomingMessag
 async function route(deps: WebServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? "GET";
   const pathname = (req.url ?? "/").split("?")[0];
+  if (!hostAllowed(req.headers.host, deps.allowedOrigins))
+    return send(res, 421, { "Content-Type": "text/plain; charset=utf-8" }, "misdirected request\n", method);
 
   if (pathname === "/Upload") return presign(deps, req, res);
   if (pathname === IDENTITY_PATH && deps.identityPool) return identity(deps.identityPool, req, res);

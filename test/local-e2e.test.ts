@@ -4,7 +4,7 @@ import { listen, putPhoto, requestUpload } from "../local/client";
 import type { TopicListener } from "../local/client";
 import { readImageHeader } from "../pipeline/image-input";
 import { greenScreenJpeg } from "./local-photo";
-import { startTestStack } from "./local-stack";
+import { rawStatus, stackS3Client, startTestStack } from "./local-stack";
 
 describe("local stack: end to end", function () {
   this.timeout(60_000);
@@ -17,12 +17,7 @@ describe("local stack: end to end", function () {
     stack = await startTestStack();
     photo = await greenScreenJpeg();
     topic = await listen(stack.mqttWsUrl, stack.env.NOTIFY_TOPIC);
-    s3 = new S3Client({
-      region: stack.env.AWS_REGION,
-      endpoint: stack.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-    });
+    s3 = stackS3Client(stack);
   });
 
   after(async () => {
@@ -231,6 +226,14 @@ describe("local stack: end to end", function () {
         const res = await fetch(`${stack.webUrl}${p}`);
         expect(res.status, p).to.equal(200);
         expect(res.headers.get("content-type"), p).to.contain(type);
+      }
+    });
+
+    it("answers only requests for this machine's name, not a page's domain rebound to 127.0.0.1", async () => {
+      const port = new URL(stack.webUrl).port;
+      for (const p of ["/frontend-config.json", "/Upload", "/"]) {
+        expect(await rawStatus(stack.webUrl, "GET", p, { Host: `evil.example:${port}` }), p).to.equal(421);
+        expect(await rawStatus(stack.webUrl, "GET", p, { Host: `127.0.0.1:${port}` }), p).to.equal(200);
       }
     });
 

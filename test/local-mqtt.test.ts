@@ -49,9 +49,10 @@ describe("local MQTT broker and IoT bridge", function () {
   }
 
   /** The HTTP status a WebSocket upgrade to the broker gets with this Origin (101: connected). */
-  function upgradeStatus(origin: string | undefined): Promise<number> {
+  function upgradeStatus(origin: string | undefined, host?: string): Promise<number> {
     return new Promise((resolve) => {
-      const ws = new WebSocket(stack.mqttWsUrl, "mqtt", origin ? { headers: { Origin: origin } } : {});
+      const headers = { ...(origin ? { Origin: origin } : {}), ...(host ? { Host: host } : {}) };
+      const ws = new WebSocket(stack.mqttWsUrl, "mqtt", { headers });
       ws.on("open", () => {
         ws.terminate();
         resolve(101);
@@ -82,6 +83,8 @@ describe("local MQTT broker and IoT bridge", function () {
     expect(await upgradeStatus("null")).to.equal(403);
     expect(await upgradeStatus(stack.webUrl)).to.equal(101);
     expect(await upgradeStatus(undefined)).to.equal(101);
+    // A page that rebound its own domain to 127.0.0.1 sends that domain as Host (and Origin).
+    expect(await upgradeStatus(undefined, "evil.example")).to.equal(403);
     expect((await connect(stack.webUrl)).connected).to.equal(true);
     expect((await connect()).connected).to.equal(true);
   });
@@ -142,6 +145,8 @@ describe("local MQTT broker and IoT bridge", function () {
     });
     expect(shaped.status).to.equal(403);
     expect(await publishAs(ours(), topic, {})).to.equal(200);
+    // A photo topic's '/' travels as %2F, which the signature covers encoded twice, as IoT's signer does.
+    expect(await publishAs(ours(), `${topic}/a b é`, {})).to.equal(200);
   });
 
   it("policy: photo topics always, the broadcast topic only while broadcast is on", () => {

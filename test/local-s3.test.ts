@@ -14,24 +14,10 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { expect } from "chai";
 import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStack } from "../local/stack";
-import { startTestStack } from "./local-stack";
-
-/** The status of a request whose path is sent exactly as given, with no URL normalisation on the way. */
-function rawStatus(endpoint: string, method: string, rawPath: string): Promise<number> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path: rawPath }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", reject);
-    req.end(method === "PUT" ? "x" : undefined);
-  });
-}
+import { rawStatus, stackS3Client, startTestStack } from "./local-stack";
 
 /** The local S3 server driven from outside, as the SDK (and an attacker) would reach it. */
 describe("local S3 server", function () {
@@ -44,12 +30,7 @@ describe("local S3 server", function () {
     // No stages: these objects are not photos, and the server is what is under test.
     stack = await startTestStack({ runStages: false });
     bucket = stack.buckets.final;
-    s3 = new S3Client({
-      region: stack.env.AWS_REGION,
-      endpoint: stack.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-    });
+    s3 = stackS3Client(stack);
   });
 
   after(async () => {
@@ -102,6 +83,18 @@ describe("local S3 server", function () {
       const first = await put("etag-none-match.txt", "v1");
       expect((await outcome(put("etag-none-match.txt", "v2", { IfNoneMatch: first.ETag }))).status).to.equal(501);
       expect(await read("etag-none-match.txt")).to.equal("v1");
+    });
+
+    it("DeleteObject with If-Match deletes only the ETag it names, as S3 does since 2025", async () => {
+      const first = await put("delete-me.txt", "v1");
+      const second = await put("delete-me.txt", "v2");
+      const remove = (IfMatch: string) =>
+        s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "delete-me.txt", IfMatch }));
+      expect(await outcome(remove(first.ETag!))).to.deep.equal({ status: 412, code: "PreconditionFailed" });
+      expect(await read("delete-me.txt")).to.equal("v2");
+      expect((await outcome(remove(second.ETag!))).status).to.be.oneOf([200, 204]);
+      expect(await outcome(read("delete-me.txt"))).to.include({ status: 404 });
+      expect(await outcome(remove(second.ETag!))).to.deep.equal({ status: 404, code: "NoSuchKey" });
     });
 
     for (const copies of [2, 3, 5]) {
@@ -197,6 +190,13 @@ describe("local S3 server", function () {
       expect((await send(url)).status, "the same URL, in time and whole").to.equal(200);
     });
 
+    it("refuses a Host that is not this machine's (a page that rebound its domain to 127.0.0.1)", async () => {
+      const url = new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: "private.txt" })));
+      const target = `${url.pathname}${url.search}`;
+      expect(await rawStatus(stack.s3Endpoint, "GET", target, { Host: `evil.example:${url.port}` })).to.equal(400);
+      expect(await rawStatus(stack.s3Endpoint, "GET", target)).to.equal(200);
+    });
+
     it("has only the stack's three buckets, whose configuration nobody may change", async () => {
       expect(await outcome(s3.send(new ListObjectsV2Command({ Bucket: "someone-elses" })))).to.include({
         status: 404,
@@ -235,12 +235,7 @@ describe("local S3 server", function () {
         runStages: false,
         quiet: true,
       });
-      client = new S3Client({
-        region: guarded.env.AWS_REGION,
-        endpoint: guarded.s3Endpoint,
-        forcePathStyle: true,
-        credentials: { accessKeyId: guarded.env.AWS_ACCESS_KEY_ID, secretAccessKey: guarded.env.AWS_SECRET_ACCESS_KEY },
-      });
+      client = stackS3Client(guarded);
     });
 
     after(async () => {

@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { S3Client } from "@aws-sdk/client-s3";
+import { request } from "node:http";
 import { startStack } from "../local/stack";
 import type { Stack, StackOptions } from "../local/stack";
 
@@ -24,4 +26,35 @@ export async function startTestStack(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** An S3 client signed with the stack's own key, as the stages sign. */
+export function stackS3Client(stack: Pick<Stack, "env" | "s3Endpoint">): S3Client {
+  return new S3Client({
+    region: stack.env.AWS_REGION,
+    endpoint: stack.s3Endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
+  });
+}
+
+/**
+ * The status of a request sent exactly as given: the path with no URL normalisation on the way (fetch would
+ * resolve dot segments itself) and any Host header.
+ */
+export function rawStatus(
+  endpoint: string,
+  method: string,
+  rawPath: string,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path: rawPath, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end(method === "PUT" ? "x" : undefined);
+  });
 }
