@@ -141,6 +141,13 @@ describe("local stack: npm start -- --host (a phone on the LAN, over HTTPS)", fu
     expect(await souvenir.first().getAttribute("src")).to.match(new RegExp(`^${webUrl}/photos/`));
     expect(problems).to.deep.equal([]);
 
+    // A phone that accepted the page's certificate but not S3's: the page says what to do.
+    await page.route(`${s3Url}/**`, (route) => route.abort("failed"));
+    await page.setInputFiles("#file-input", SAMPLE_PHOTO);
+    const failed = page.locator(".photo.failed .status").first();
+    await failed.waitFor({ timeout: 15_000 });
+    expect(await failed.textContent()).to.contain(`could not reach ${s3Url} (open it once`);
+
     child.kill("SIGINT");
     expect(await exit).to.equal(0);
     expect(stderr).to.equal("");

@@ -307,7 +307,19 @@ function sendPhoto(ticket, blob, onProgress) {
       xhr.status >= 200 && xhr.status < 300
         ? resolve()
         : reject(new Error("the upload was refused (" + xhr.status + ")"));
-    xhr.onerror = () => reject(new Error("the network dropped"));
+    xhr.onerror = () => {
+      // On `npm start -- --host` the upload goes to S3's own address, whose self-signed certificate the browser
+      // must have been told to accept once; it cannot say so itself, so the page does.
+      const target = new URL(ticket.uploadForm ? ticket.uploadForm.url : ticket.uploadURL);
+      const selfHosted = target.host !== location.host && target.hostname === location.hostname;
+      reject(
+        new Error(
+          selfHosted
+            ? "could not reach " + target.origin + " (open it once in this browser and accept its certificate)"
+            : "the network dropped",
+        ),
+      );
+    };
     xhr.send(body);
   });
 }
