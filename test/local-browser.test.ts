@@ -273,18 +273,14 @@ describe("local stack: the web page with broadcast off (each photo only on its o
   this.timeout(60_000);
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
-  const saved = process.env.NOTIFY_BROADCAST;
 
   before(async () => {
-    process.env.NOTIFY_BROADCAST = "false";
-    stack = await startTestStack();
+    stack = await startTestStack({ env: { NOTIFY_BROADCAST: "false" } });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await stack?.stopAndClean();
-    if (saved === undefined) delete process.env.NOTIFY_BROADCAST;
-    else process.env.NOTIFY_BROADCAST = saved;
   });
 
   it("hears its photo on <topic>/<photoId>", async () => {

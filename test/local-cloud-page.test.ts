@@ -27,21 +27,17 @@ describe("the page's cloud path, in Chromium, against the cloud-like local stack
   this.timeout(60_000);
   let stack: Awaited<ReturnType<typeof startTestStack>>;
   let browser: Browser;
-  const saved = process.env.NOTIFY_BROADCAST;
   let signedUrl = "";
   let identityId = "";
 
   before(async () => {
     // Broadcast off: only the photo's own topic carries its notification.
-    process.env.NOTIFY_BROADCAST = "false";
-    stack = await startTestStack({ cloudLike: true });
+    stack = await startTestStack({ cloudLike: true, env: { NOTIFY_BROADCAST: "false" } });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await stack?.stopAndClean();
-    if (saved === undefined) delete process.env.NOTIFY_BROADCAST;
-    else process.env.NOTIFY_BROADCAST = saved;
   });
 
   it("signs in, signs the MQTT URL, hears its own topic and uploads with the form", async () => {
