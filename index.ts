@@ -1,7 +1,8 @@
 // theme-park-photos on AWS: three private buckets, one Lambda stage per bucket (chromakey ->
 // composite -> notify over IoT Core), a presign API for uploads, a CDN for the finished photos,
-// and browser access to the notifications topic. The stages run the same compiled handlers as
-// the local stack (pipeline/handlers, bundled per function into dist/functions; see infra/callbacks.ts).
+// browser access to the notifications topic, and the guests' page on a CDN of its own. The stages
+// run the same compiled handlers as the local stack (pipeline/handlers, bundled per function into
+// dist/functions; see infra/callbacks.ts).
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
@@ -11,6 +12,7 @@ import { readSettings } from "./infra/config";
 import { corsGatewayResponses } from "./infra/gateway-responses";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
 import { checkLayer, LAYER_DIR, layerContents } from "./infra/layer";
+import { webPage } from "./infra/web-page";
 import { DEFAULT_KEY_OPTIONS } from "./pipeline/chromakey";
 import { THEMES } from "./pipeline/themes";
 import {
@@ -42,8 +44,14 @@ const iotAddress = aws.iot.getEndpointOutput({ endpointType: "iot:Data-ATS" }).e
 const iotEndpoint = pulumi.interpolate`https://${iotAddress}`;
 const topicArns = pulumi.all([partition, region, accountId]).apply(([p, r, a]) => iotArns(p, r, a, settings.topic));
 
+// --- The guests' page, on a CDN of its own; its origin may upload as the configured ones may -----
+const page = webPage(prefix, root);
+const allowedOrigins = settings.allowedOrigins.includes("*")
+  ? pulumi.output(settings.allowedOrigins)
+  : page.origin.apply((origin) => [...settings.allowedOrigins, origin]);
+
 // --- Buckets: Upload -> Processing -> Final -----------------------------------------------------
-const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: settings.allowedOrigins });
+const upload = privateBucket("upload", { expireAfterDays: 1, corsUploadOrigins: allowedOrigins });
 const processing = privateBucket("processing", { expireAfterDays: 1 });
 const final = privateBucket("final", { expireAfterDays: settings.retentionDays });
 
@@ -202,7 +210,7 @@ const presign = apiFunction("presign", {
     UPLOAD_BUCKET: upload.bucket.bucket,
     UPLOAD_URL_EXPIRES: String(settings.uploadUrlExpires),
     MAX_UPLOAD_BYTES: String(settings.maxUploadBytes),
-    ALLOWED_ORIGINS: settings.allowedOrigins.join(","),
+    ALLOWED_ORIGINS: allowedOrigins.apply((origins) => origins.join(",")),
   },
   policy: (logGroupArn) =>
     pulumi.all([upload.bucket.arn, logGroupArn]).apply(([bucketArn, logs]) => presignPolicy(bucketArn, logs)),
@@ -272,3 +280,5 @@ export const frontendConfig = {
   imageBaseUrl: finalUrlBase,
   identityPoolId: browsers.id,
 };
+/** The guests' page, served with this frontendConfig: open it on a phone to try the deployment. */
+export const pageUrl = page.publish(frontendConfig);

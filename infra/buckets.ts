@@ -6,9 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument } from "./policies";
 
 export interface PrivateBucketArgs {
-  expireAfterDays: number;
+  /** Days until objects expire; `undefined` only for a bucket that holds no guest's data (the page's files). */
+  expireAfterDays: number | undefined;
   /** Browser origins allowed to upload (presigned PUT URL or POST form); no CORS rule when absent. */
-  corsUploadOrigins?: string[];
+  corsUploadOrigins?: pulumi.Input<string[]>;
 }
 
 export interface PrivateBucket {
@@ -53,22 +54,25 @@ export function privateBucket(name: string, args: PrivateBucketArgs): PrivateBuc
     opts(ownership),
   );
 
-  const lifecycle = new aws.s3.BucketLifecycleConfiguration(
-    name,
-    {
-      bucket: bucket.id,
-      rules: [
-        {
-          id: "expire-photos",
-          status: "Enabled",
-          filter: { prefix: "" },
-          expiration: { days: args.expireAfterDays },
-          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-        },
-      ],
-    },
-    opts(encryption),
-  );
+  const lifecycle =
+    args.expireAfterDays === undefined
+      ? encryption
+      : new aws.s3.BucketLifecycleConfiguration(
+          name,
+          {
+            bucket: bucket.id,
+            rules: [
+              {
+                id: "expire-photos",
+                status: "Enabled",
+                filter: { prefix: "" },
+                expiration: { days: args.expireAfterDays },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+              },
+            ],
+          },
+          opts(encryption),
+        );
 
   let last: pulumi.Resource = lifecycle;
   if (args.corsUploadOrigins) {

@@ -140,6 +140,18 @@ export function finalBucketPolicy(bucketArn: string, distributionArn: string): P
   );
 }
 
+/** The page's bucket: TLS only, and readable by exactly its CloudFront distribution through OAC. */
+export function pageBucketPolicy(bucketArn: string, distributionArn: string): PolicyDocument {
+  return doc(tlsOnlyStatement(bucketArn), {
+    Sid: "CloudFrontReadsThePage",
+    Effect: "Allow",
+    Principal: { Service: "cloudfront.amazonaws.com" },
+    Action: "s3:GetObject",
+    Resource: `${bucketArn}/*`,
+    Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+  });
+}
+
 export function lambdaAssumeRolePolicy(): PolicyDocument {
   return doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" });
 }

@@ -57,6 +57,8 @@ export async function listen(mqttUrl: string, topic: string): Promise<TopicListe
     } catch {
       return;
     }
+    // Progress (photoProgress, on a photo's own topic) is not an answer: only the two final messages are.
+    if (notification?.type !== "photoProcessed" && notification?.type !== "photoFailed") return;
     received.push({ at: performance.now(), notification });
     const key = notification?.message?.ObjectKey;
     for (const resolve of waiting.get(key) ?? []) resolve(notification);

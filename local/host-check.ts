@@ -11,7 +11,9 @@ export function hostAllowed(host: string | undefined, allowedOrigins: readonly s
   if (name === "localhost" || name === "127.0.0.1" || name === "[::1]") return true;
   return allowedOrigins.some((origin) => {
     try {
-      return new URL(origin).host.toLowerCase() === host.toLowerCase();
+      // By name, not port: the page's origin and S3 share a host on different ports (npm start -- --host), and a
+      // rebinding page is told apart by its name.
+      return new URL(origin).hostname.toLowerCase() === name;
     } catch {
       return false;
     }

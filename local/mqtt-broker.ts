@@ -2,6 +2,8 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Aedes } from "aedes" with { "resolution-mode": "import" };
 import { WebSocketServer, createWebSocketStream } from "ws";
+import { verifySignedWebSocket } from "./iot-websocket-auth";
+import type { SignedWebSocketRules } from "./iot-websocket-auth";
 import { hostAllowed } from "./host-check";
 
 export interface MqttBroker {
@@ -18,6 +20,11 @@ export interface BrowserPolicy {
   topic: string;
   /** whether the broadcast topic `<topic>` may be subscribed to */
   broadcast: boolean;
+  /**
+   * Cloud-like mode: the WebSocket URL must be SigV4-signed with Cognito credentials (local/cognito-identity.ts),
+   * and the MQTT client id must be that identity, as the cloud policy's iot:Connect on client/<identity> demands.
+   */
+  signedUrls?: SignedWebSocketRules;
 }
 
 /**
@@ -40,7 +47,11 @@ export function maySubscribe(filter: string, policy: Pick<BrowserPolicy, "topic"
 export async function startMqttBroker(server: Server, path: string, policy: BrowserPolicy): Promise<MqttBroker> {
   // aedes 1.x is an ES module; a dynamic import loads it from this CommonJS module.
   const { Aedes } = await import("aedes");
+  const identities = new WeakMap<object, string>();
   const broker: Aedes = await Aedes.createBroker({
+    // Signed URLs: a client connects only under the identity that signed its URL.
+    authenticate: (client, _username, _password, callback) =>
+      callback(null, !policy.signedUrls || identities.get(client.req as object) === client.id),
     // null: the broker's own publishes (a will being cleared); every client's publish is refused.
     authorizePublish: (client, _packet, callback) =>
       callback(client === null ? null : new Error("clients may not publish; notifications come from the stages")),
@@ -61,6 +72,14 @@ export async function startMqttBroker(server: Server, path: string, policy: Brow
     if (!originAllowed(req.headers.origin) || !hostAllowed(req.headers.host, policy.allowedOrigins)) {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
+    }
+    if (policy.signedUrls) {
+      const verdict = verifySignedWebSocket(req.url ?? "/", req.headers, policy.signedUrls, Date.now());
+      if (!verdict.ok) {
+        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      identities.set(req, verdict.identityId);
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);

@@ -2,7 +2,8 @@ import S3rver from "@20minutes/s3rver";
 import { randomBytes, randomUUID } from "node:crypto";
 import { readdir, rename, rm } from "node:fs/promises";
 import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -26,6 +27,8 @@ export interface S3ServerOptions {
   region: string;
   /** Origins the Upload bucket's CORS lets PUT and POST (["*"] for any); other origins get nothing. */
   allowedOrigins: readonly string[];
+  /** HTTPS with this key and certificate (npm start -- --host); plain HTTP otherwise. */
+  tls?: { key: string; cert: string };
   onEvent(event: unknown): void;
 }
 
@@ -97,12 +100,13 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     region: options.region,
   });
 
-  const http = createServer((req, res) => {
+  const serve: RequestListener = (req, res) => {
     gate(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendError(res, req.method, 500, "InternalError", errorText(err));
       else res.destroy();
     });
-  });
+  };
+  const http = options.tls ? createHttpsServer(options.tls, serve) : createServer(serve);
   const port = await new Promise<number>((resolve, reject) => {
     http.once("error", (err) => {
       s3rver.logger.exceptions.unhandle();

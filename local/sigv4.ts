@@ -123,7 +123,8 @@ export function verifySigV4(req: SignedRequest, rules: SigV4Rules): Verdict {
   }
 
   let payloadHash: string;
-  if (inQuery) payloadHash = param("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
+  // S3's presigned URLs leave the payload unsigned; IoT's signed WebSocket URL signs the empty body's hash.
+  if (inQuery) payloadHash = param("X-Amz-Content-Sha256") ?? rules.payloadHash ?? "UNSIGNED-PAYLOAD";
   else if (rules.payloadHash !== undefined) payloadHash = rules.payloadHash;
   else {
     const declared = header(req.headers, "x-amz-content-sha256");

@@ -1,6 +1,8 @@
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { getCACertificates, setDefaultCACertificates } from "node:tls";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
@@ -17,7 +19,8 @@ import { startS3Server } from "./s3-server";
 import type { S3Server } from "./s3-server";
 import { createStageRunner } from "./stage-runner";
 import type { StageRoute } from "./stage-runner";
-import { createRequestListener } from "./web-server";
+import { createIdentityPool } from "./cognito-identity";
+import { createRequestListener, IDENTITY_PATH } from "./web-server";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import type { FrontendConfig, StoredImage } from "./web-server";
 
@@ -32,6 +35,18 @@ export interface StackOptions {
   runStages?: boolean;
   /** no start-up banner / request logs (tests) */
   quiet?: boolean;
+  /**
+   * Serve the web server and S3 over HTTPS with this key and certificate, on `host` (npm start -- --host: a
+   * phone on the LAN, whose camera needs HTTPS). The certificate is trusted by this process, for the stages.
+   */
+  tls?: { key: string; cert: string };
+  /** The address to listen on and to put in every URL; default 127.0.0.1, with URLs on localhost. */
+  host?: string;
+  /**
+   * Cloud-like browser access: a Cognito Identity endpoint hands out temporary credentials, and the broker takes
+   * only WebSocket URLs signed with them, so the page runs its cloud code (frontendConfig.identityPoolId).
+   */
+  cloudLike?: boolean;
   /** Each stage's time limit, as its Lambda function's timeout; default the cloud stack's defaults. */
   stageTimeoutsMs?: { chromakey: number; composite: number; notify: number };
 }
@@ -61,8 +76,8 @@ const PASS_THROUGH = [
   "CHROMAKEY_OPTIONS",
   "UPLOAD_URL_EXPIRES",
   "MAX_UPLOAD_BYTES",
-  "ASSETS_DIR",
   "NOTIFY_BROADCAST",
+  "ASSETS_DIR",
 ];
 
 /** A port that is already taken, said in one line by the caller. */
@@ -91,15 +106,23 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   };
   try {
-    const http = createServer();
-    const webPort = await listen(http, port, "web server");
+    const host = opts.host ?? HOST;
+    // URLs name the address a browser elsewhere can reach; on loopback, localhost (a secure context for the camera).
+    const urlHost = opts.host === undefined ? "localhost" : host.includes(":") ? `[${host}]` : host;
+    const scheme = opts.tls ? "https" : "http";
+    // The stages and the stack's own S3 client call these servers too: they must trust the certificate.
+    if (opts.tls) setDefaultCACertificates([...getCACertificates("default"), opts.tls.cert]);
+    const http = opts.tls ? createHttpsServer(opts.tls) : createServer();
+    const webPort = await listen(http, host, port, "web server");
     cleanups.push(() => closeHttp(http));
-    const webUrl = `http://localhost:${webPort}`;
+    const webUrl = `${scheme}://${urlHost}:${webPort}`;
     const allowedOrigins = process.env.ALLOWED_ORIGINS?.trim()
       ? process.env.ALLOWED_ORIGINS.split(",")
           .map((o) => o.trim())
           .filter(Boolean)
-      : [webUrl, `http://${HOST}:${webPort}`];
+      : opts.host === undefined
+        ? [webUrl, `http://${HOST}:${webPort}`]
+        : [webUrl];
 
     // Each stage gets the time its Lambda function has (the cloud stack's defaults), so a hung S3 or IoT call
     // ends in photoFailed as it would there, instead of holding the photo (and a worker) forever.
@@ -139,8 +162,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let sequence = Date.now() * 1000;
     const createdListeners = new Set<(bucket: string, key: string) => void>();
     const s3 = await startS3Server({
-      host: HOST,
+      host,
       port: s3Port,
+      tls: opts.tls,
       dataDir,
       buckets: BUCKETS,
       credentials,
@@ -161,8 +185,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       throw isAddressInUse(err) ? new PortInUseError(s3Port, "S3 server") : err;
     });
     cleanups.push(() => s3.close());
-    const s3Endpoint = `http://localhost:${s3.port}`;
-    const mqttWsUrl = `ws://localhost:${webPort}/mqtt`;
+    const s3Endpoint = `${scheme}://${urlHost}:${s3.port}`;
+    const mqttWsUrl = `${opts.tls ? "wss" : "ws"}://${urlHost}:${webPort}/mqtt`;
 
     const env: Record<string, string> = {
       AWS_REGION: region,
@@ -194,9 +218,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     });
 
-    // The stages' own reading of NOTIFY_BROADCAST (pipeline/config.ts), so broker and publisher agree.
-    const broadcast = stageConfig.broadcast;
-    const broker = await startMqttBroker(http, "/mqtt", { allowedOrigins, topic: env.NOTIFY_TOPIC, broadcast });
+    // The stages' own reading of NOTIFY_BROADCAST, so the broker allows exactly the topics they publish on.
+    const { broadcast } = stageConfig;
+    const identityPool = opts.cloudLike ? createIdentityPool(region) : undefined;
+    const broker = await startMqttBroker(http, "/mqtt", {
+      allowedOrigins,
+      topic: env.NOTIFY_TOPIC,
+      broadcast,
+      signedUrls: identityPool && { region, lookup: identityPool.lookup },
+    });
     cleanups.push(() => broker.close());
 
     const s3Client = new S3Client({
@@ -214,9 +244,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       uploadUrl: `${webUrl}/Upload`,
       mqttUrl: mqttWsUrl,
       topic: env.NOTIFY_TOPIC,
+      broadcast,
       region,
       imageBaseUrl: `${webUrl}/photos`,
-      broadcast,
+      ...(identityPool && { identityPoolId: identityPool.poolId, identityEndpoint: `${webUrl}${IDENTITY_PATH}` }),
     };
     http.on(
       "request",
@@ -229,6 +260,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         allowedOrigins,
         webDir: path.join(PROJECT_DIR, "local", "web"),
         mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
+        identityPool,
         log,
       }),
     );
@@ -326,11 +358,11 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
-function listen(server: Server, port: number, what: string): Promise<number> {
+function listen(server: Server, host: string, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: unknown): void => reject(isAddressInUse(err) ? new PortInUseError(port, what) : err);
     server.once("error", onError);
-    server.listen(port, HOST, () => {
+    server.listen(port, host, () => {
       server.off("error", onError);
       resolve((server.address() as AddressInfo).port);
     });

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { toApiGatewayEvent } from "./apigw-event";
+import type { IdentityPool } from "./cognito-identity";
 import { hostAllowed } from "./host-check";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
 import { sha256Hex, verifySigV4 } from "./sigv4";
@@ -15,10 +16,14 @@ export interface FrontendConfig {
   uploadUrl: string;
   mqttUrl: string;
   topic: string;
+  /** Whether notifications also go to `topic` itself; each photo's own topic is `<topic>/<photoId>` either way. */
+  broadcast: boolean;
   region: string;
   imageBaseUrl: string;
-  /** whether notifications also go to the broadcast topic `topic` (else only to `<topic>/<photoId>`) */
-  broadcast: boolean;
+  /** The cloud's (and the cloud-like local stack's) Cognito identity pool for browsers. */
+  identityPoolId?: string;
+  /** Only the cloud-like local stack: where Cognito Identity answers (else cognito-identity.<region>.amazonaws.com). */
+  identityEndpoint?: string;
 }
 
 export interface StoredImage {
@@ -40,8 +45,13 @@ export interface WebServerDeps {
   allowedOrigins: readonly string[];
   webDir: string;
   mqttClientScript: string;
+  /** Cloud-like mode: the Cognito Identity endpoint the page gets its credentials from. */
+  identityPool?: IdentityPool;
   log(line: string): void;
 }
+
+/** Where the cloud-like stack answers Cognito Identity's JSON calls (frontendConfig.identityEndpoint). */
+export const IDENTITY_PATH = "/cognito-identity/";
 
 const STATIC_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -77,6 +87,7 @@ async function route(deps: WebServerDeps, req: IncomingMessage, res: ServerRespo
     return send(res, 421, { "Content-Type": "text/plain; charset=utf-8" }, "misdirected request\n", method);
 
   if (pathname === "/Upload") return presign(deps, req, res);
+  if (pathname === IDENTITY_PATH && deps.identityPool) return identity(deps.identityPool, req, res);
   if (pathname.startsWith("/topics/")) return bridgePublish(deps, req, res);
   if (method !== "GET" && method !== "HEAD") {
     return send(res, 405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }, "method not allowed\n");
@@ -121,6 +132,27 @@ async function presign(deps: WebServerDeps, req: IncomingMessage, res: ServerRes
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
   const payload = result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
   send(res, result.statusCode, headers, payload, req.method);
+}
+
+/** Cognito Identity's public calls, unsigned, open to any origin as the real endpoint is. */
+async function identity(pool: IdentityPool, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const cors = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "content-type, x-amz-target, x-amz-user-agent",
+  };
+  if (req.method === "OPTIONS") return send(res, 204, cors, "");
+  if (req.method !== "POST") return send(res, 405, { ...cors, Allow: "POST, OPTIONS" }, "");
+  const body = await readBody(req, 64 * 1024);
+  let input: unknown;
+  try {
+    input = JSON.parse(body?.toString("utf8") || "{}");
+  } catch {
+    input = undefined;
+  }
+  const target = req.headers["x-amz-target"];
+  const answer = pool.call(typeof target === "string" ? target : undefined, input, Date.now());
+  send(res, answer.status, { ...cors, "Content-Type": "application/x-amz-json-1.1" }, JSON.stringify(answer.body));
 }
 
 async function bridgePublish(deps: WebServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {

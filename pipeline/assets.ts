@@ -1,46 +1,19 @@
 /**
- * The shipped assets (backgrounds, frame, font), found at run time and loaded once per
+ * The shipped assets (backgrounds, frames, font), found at run time and loaded once per
  * process. Warm Lambda invocations reuse them; only the first pays for decoding.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { GlobalFonts, loadImage, type Image } from "@napi-rs/canvas";
-import { FONT_FAMILY, THEMES } from "./themes";
+import { FONT_FILE, findAssetsDir, listThemes } from "./asset-files";
+import { FONT_FAMILY } from "./themes";
 
-const FRAME_FILE = "frame.png";
-const FONT_FILE = path.join("fonts", "DejaVuSans-Bold.ttf");
-
-export function backgroundFile(theme: string): string {
-  return path.join("backgrounds", `${theme}.jpg`);
-}
-
-function hasAssets(dir: string): boolean {
-  return fs.existsSync(path.join(dir, FRAME_FILE)) && fs.existsSync(path.join(dir, FONT_FILE));
-}
-
-/**
- * `ASSETS_DIR` if set, else the first `assets/` holding the frame and the font found walking
- * up from this module: `pipeline/` under tsx and `dist/pipeline/` compiled both find the
- * project's own folder, as does a Lambda bundle that keeps the same layout.
- */
-export function findAssetsDir(env: NodeJS.ProcessEnv = process.env, start: string = __dirname): string {
-  const override = env.ASSETS_DIR;
-  if (override) {
-    if (!hasAssets(override)) throw new Error(`ASSETS_DIR=${override} does not hold ${FRAME_FILE} and ${FONT_FILE}`);
-    return path.resolve(override);
-  }
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "assets");
-    if (hasAssets(candidate)) return candidate;
-    if (path.dirname(dir) === dir) break;
-  }
-  throw new Error(`no assets/ folder with ${FRAME_FILE} and ${FONT_FILE} above ${start}; set ASSETS_DIR`);
-}
+export { findAssetsDir } from "./asset-files";
 
 export interface Assets {
   dir: string;
-  frame: Image;
-  backgrounds: ReadonlyMap<string, Image>;
+  /** The theme's background and frame, decoded on first use (a cold start pays only for the theme it draws). */
+  theme(name: string): Promise<{ background: Image; frame: Image }>;
   fontFamily: string;
 }
 
@@ -50,12 +23,27 @@ async function load(dir: string): Promise<Assets> {
   if (!GlobalFonts.has(FONT_FAMILY) && !GlobalFonts.registerFromPath(path.join(dir, FONT_FILE), FONT_FAMILY)) {
     throw new Error(`cannot register font ${path.join(dir, FONT_FILE)}`);
   }
-  const frame = await loadImage(await fs.promises.readFile(path.join(dir, FRAME_FILE)));
-  const backgrounds = new Map<string, Image>();
-  for (const theme of THEMES) {
-    backgrounds.set(theme, await loadImage(await fs.promises.readFile(path.join(dir, backgroundFile(theme)))));
-  }
-  return { dir, frame, backgrounds, fontFamily: FONT_FAMILY };
+  const themes = listThemes(dir);
+  const images = new Map<string, Promise<Image>>();
+  const image = (file: string): Promise<Image> => {
+    let pending = images.get(file);
+    if (!pending) {
+      pending = fs.promises.readFile(path.join(dir, file)).then((bytes) => loadImage(bytes));
+      images.set(file, pending);
+      pending.catch(() => images.delete(file));
+    }
+    return pending;
+  };
+  return {
+    dir,
+    async theme(name) {
+      const files = themes.get(name);
+      if (!files) throw new Error(`theme "${name}" has no background in ${path.join(dir, "backgrounds")}`);
+      const [background, frame] = await Promise.all([image(files.background), image(files.frame)]);
+      return { background, frame };
+    },
+    fontFamily: FONT_FAMILY,
+  };
 }
 
 export function loadAssets(): Promise<Assets> {

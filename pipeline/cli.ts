@@ -11,7 +11,7 @@ import { isPhotoError } from "./errors";
 import { decodePhoto } from "./image-input";
 import { encodeJpeg, encodePng } from "./image-output";
 import type { Rgba } from "./rgba";
-import { THEMES } from "./themes";
+import { resolveTheme, THEMES } from "./themes";
 
 const NAME = "theme-park-photos";
 
@@ -117,7 +117,35 @@ async function encode(img: Rgba, file: string): Promise<Buffer> {
   return outputFormat(file) === "png" ? encodePng(img) : encodeJpeg(img);
 }
 
-export async function runCommand(cmd: Command): Promise<void> {
+/** How transparent an image is, 0..1: the share of its area that shows what is behind it. */
+export function transparency(img: Rgba): number {
+  let sum = 0;
+  for (let i = 3; i < img.data.length; i += 4) sum += 255 - img.data[i];
+  return img.data.length === 0 ? 0 : sum / 255 / (img.data.length / 4);
+}
+
+/** What a command wrote, for its one line on stdout. */
+export interface Written {
+  file: string;
+  width: number;
+  height: number;
+  format: OutputFormat;
+  bytes: number;
+  theme?: string;
+  transparency?: number;
+  ms: number;
+}
+
+export function describeWritten(w: Written): string {
+  const size = w.bytes < 1024 * 1024 ? `${Math.round(w.bytes / 1024)} KB` : `${(w.bytes / 1024 / 1024).toFixed(1)} MB`;
+  const details = [`${w.width}x${w.height} ${w.format.toUpperCase()}`, size];
+  if (w.theme !== undefined) details.push(`theme ${w.theme}`);
+  if (w.transparency !== undefined) details.push(`${Math.round(w.transparency * 100)}% transparent`);
+  return `wrote ${w.file} (${details.join(", ")}) in ${(w.ms / 1000).toFixed(1)} s`;
+}
+
+export async function runCommand(cmd: Command): Promise<Written> {
+  const started = performance.now();
   const bytes = await readInput(cmd.input);
   let img: Rgba;
   try {
@@ -126,13 +154,21 @@ export async function runCommand(cmd: Command): Promise<void> {
     if (isPhotoError(err)) throw new Error(`${cmd.input}: ${err.reason}`);
     throw err;
   }
+  // An opaque input would be pasted whole, screen and all, as a rectangle in the scene.
+  if (cmd.action === "composite" && transparency(img) === 0) {
+    throw new Error(
+      `${cmd.input} has no transparency: composite takes a keyed cut-out (the PNG chromakey writes); for a photo, use process`,
+    );
+  }
   if (cmd.action === "chromakey" || cmd.action === "process") {
     // Loaded on use: the keyer is the heaviest module, and composite alone does not need it.
     const { chromakey } = await import("./chromakey.js");
     img = chromakey(img);
   }
+  let theme: string | undefined;
   if (cmd.action === "composite" || cmd.action === "process") {
-    img = await composite(img, { photoId: cmd.photoId, theme: cmd.theme, parkName: cmd.parkName });
+    theme = resolveTheme(cmd.photoId, cmd.theme);
+    img = await composite(img, { photoId: cmd.photoId, theme, parkName: cmd.parkName });
   }
   const out = await encode(img, cmd.output);
   try {
@@ -140,6 +176,16 @@ export async function runCommand(cmd: Command): Promise<void> {
   } catch (err) {
     throw new Error(`cannot write ${cmd.output}: ${describeFsError(err)}`);
   }
+  return {
+    file: cmd.output,
+    width: img.width,
+    height: img.height,
+    format: outputFormat(cmd.output),
+    bytes: out.length,
+    theme,
+    transparency: cmd.action === "chromakey" ? transparency(img) : undefined,
+    ms: performance.now() - started,
+  };
 }
 
 /** Runs the CLI; returns the exit code. Every failure is one line on stderr, never a stack. */
@@ -159,7 +205,7 @@ export async function main(
     return 0;
   }
   try {
-    await runCommand(cmd);
+    io.out(`${describeWritten(await runCommand(cmd))}\n`);
     return 0;
   } catch (err) {
     const message = isPhotoError(err) ? err.reason : err instanceof Error ? err.message : String(err);

@@ -15,6 +15,7 @@ import {
   OUTPUT_HEIGHT,
   OUTPUT_WIDTH,
   SUBJECT_AREA,
+  coverCrop,
   resolveTheme,
   type Box,
 } from "./themes";
@@ -92,17 +93,17 @@ export async function composite(subject: Rgba, opts: CompositeOptions): Promise<
     sinkBottom: cutOffAtBottom ? BANNER.y + BANNER_SINK - (SUBJECT_AREA.y + SUBJECT_AREA.height) : 0,
   });
   const assets = await loadAssets();
-  const background = assets.backgrounds.get(theme);
-  if (!background) throw new Error(`theme "${theme}" has no background loaded`);
+  const { background, frame } = await assets.theme(theme);
+  const crop = coverCrop(background.width, background.height);
 
   const canvas = createCanvas(OUTPUT_WIDTH, OUTPUT_HEIGHT);
   const ctx = canvas.getContext("2d");
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(background, 0, 0, OUTPUT_WIDTH, OUTPUT_HEIGHT);
+  ctx.drawImage(background, crop.x, crop.y, crop.width, crop.height, 0, 0, OUTPUT_WIDTH, OUTPUT_HEIGHT);
   const { target } = placement;
   ctx.drawImage(subjectCanvas(subject, bounds), target.x, target.y, target.width, target.height);
-  ctx.drawImage(assets.frame, 0, 0, OUTPUT_WIDTH, OUTPUT_HEIGHT);
+  ctx.drawImage(frame, 0, 0, OUTPUT_WIDTH, OUTPUT_HEIGHT);
   drawParkName(ctx, parkName, assets.fontFamily);
 
   const pixels = ctx.getImageData(0, 0, OUTPUT_WIDTH, OUTPUT_HEIGHT);

@@ -24,3 +24,19 @@ export const photoFailed = (objectKey: string, reason: string): PhotoFailed => (
   type: "photoFailed",
   message: { ObjectKey: objectKey, reason },
 });
+
+/**
+ * Additive: the step a photo has reached, for its own page (which shows it while the guest waits). Sent on the
+ * photo's own topic only; listeners of the shared topic get just the two messages above.
+ */
+export interface PhotoProgress {
+  level: "info";
+  type: "photoProgress";
+  message: { ObjectKey: string; step: string };
+}
+
+export const photoProgress = (objectKey: string, step: string): PhotoProgress => ({
+  level: "info",
+  type: "photoProgress",
+  message: { ObjectKey: objectKey, step },
+});

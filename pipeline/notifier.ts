@@ -3,7 +3,7 @@ import { iotClient, s3Client } from "./clients";
 import type { StageConfig } from "./config";
 import { notifiedMarkerKey, photoTopic } from "./keys";
 import { errorMessage, log } from "./log";
-import type { Notification } from "./messages";
+import type { Notification, PhotoProgress } from "./messages";
 import { claimKey, deleteObject } from "./storage";
 
 /** How long a claim may take before the guest is told anyway: a duplicate beats silence. */
@@ -66,4 +66,12 @@ export async function publishOnce(config: StageConfig, notification: Notificatio
     throw err;
   }
   return true;
+}
+
+/** Publishes a progress message on the photo's own topic, if it has one (QoS 0: a lost one only skips a step). */
+export async function publishProgress(config: StageConfig, progress: PhotoProgress): Promise<void> {
+  const topic = photoTopic(config.topic, progress.message.ObjectKey);
+  if (topic === undefined) return;
+  const payload = new TextEncoder().encode(JSON.stringify(progress));
+  await iotClient(config).send(new PublishCommand({ topic, qos: 0, contentType: "application/json", payload }));
 }

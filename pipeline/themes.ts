@@ -2,12 +2,41 @@
  * The souvenir's fixed geometry and the theme list, shared by the compositor and by
  * assets/generate.ts, which draws the frame to match.
  */
+import * as path from "node:path";
+import { BACKGROUNDS_DIR, findAssetsDir, listThemes } from "./asset-files";
 
 export const OUTPUT_WIDTH = 1080;
 export const OUTPUT_HEIGHT = 1350;
 
-/** Theme names; each has `assets/backgrounds/<name>.jpg`. */
-export const THEMES: readonly string[] = Object.freeze(["castle", "rollercoaster", "tropical"]);
+/**
+ * Theme names: the backgrounds in the assets folder (asset-files.ts), read once when this module loads, so the
+ * compositor, the CLI, the stage settings and the Pulumi program's check all see the same list. With no assets
+ * folder at all (assets/generate.ts drawing them on a fresh checkout) it is the three this project draws.
+ */
+export const THEMES: readonly string[] = Object.freeze(themesOnDisk());
+
+function themesOnDisk(): string[] {
+  let dir: string;
+  try {
+    dir = findAssetsDir();
+  } catch {
+    return ["castle", "rollercoaster", "tropical"];
+  }
+  const names = [...listThemes(dir).keys()];
+  if (names.length === 0) throw new Error(`${path.join(dir, BACKGROUNDS_DIR)} holds no theme background`);
+  return names;
+}
+
+/**
+ * The part of a background to draw so it covers the souvenir without stretching: centred, cropped to 4:5.
+ * A park's own picture may have any shape.
+ */
+export function coverCrop(width: number, height: number): Box {
+  const scale = Math.min(width / OUTPUT_WIDTH, height / OUTPUT_HEIGHT);
+  const w = Math.min(width, Math.round(OUTPUT_WIDTH * scale));
+  const h = Math.min(height, Math.round(OUTPUT_HEIGHT * scale));
+  return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), width: w, height: h };
+}
 
 export interface Box {
   x: number;

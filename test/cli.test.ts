@@ -7,6 +7,7 @@ import { main, parseCommandLine } from "../pipeline/cli";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
 import { encodeJpeg, encodePng } from "../pipeline/image-output";
 import { createRgba, type Rgba } from "../pipeline/rgba";
+import { chooseTheme } from "../pipeline/themes";
 
 const REPO = path.join(__dirname, "..");
 const CLI = path.join(REPO, "pipeline", "cli.ts");
@@ -51,6 +52,15 @@ function expectOneLine(text: string): void {
   expect(text.endsWith("\n"), JSON.stringify(text)).to.equal(true);
   expect(text.trimEnd().split("\n"), JSON.stringify(text)).to.have.length(1);
   expect(text).not.to.match(/\n\s+at /);
+}
+
+/** The one line a successful command prints: what it wrote, how big, and how long it took. */
+function expectReport(out: string, file: string, details: RegExp, bytes: number): void {
+  expectOneLine(out);
+  expect(out).to.match(new RegExp(`^wrote ${file.replace(/[.\\]/g, "\\$&")} \\(`));
+  expect(out).to.match(details);
+  expect(out).to.contain(`${Math.round(bytes / 1024)} KB`);
+  expect(out).to.match(/ in \d+\.\d s\n$/);
 }
 
 describe("cli", function () {
@@ -117,6 +127,7 @@ describe("cli", function () {
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
     const bytes = fs.readFileSync(out);
+    expectReport(r.out, out, /1080x1350 JPEG, \d+ KB, theme tropical/, bytes.length);
     expect(await readImageHeader(bytes)).to.deep.equal({ format: "jpeg", width: 1080, height: 1350, orientation: 1 });
     const img = await decodePhoto(bytes);
     const centre = (700 * 1080 + 540) * 4;
@@ -130,6 +141,8 @@ describe("cli", function () {
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
     const bytes = fs.readFileSync(out);
+    // The magenta block covers 40% x 80% of the photo: the rest (68%) is screen.
+    expectReport(r.out, out, /320x400 PNG, \d+ KB, 6[6-9]% transparent/, bytes.length);
     expect(await readImageHeader(bytes)).to.include({ format: "png", width: 320, height: 400 });
     const keyed = await decodePhoto(bytes);
     expect(keyed.data[(50 * 320 + 20) * 4 + 3], "screen").to.be.below(16);
@@ -138,10 +151,30 @@ describe("cli", function () {
 
   it("process: photo in, souvenir out", async () => {
     const out = path.join(dir, "final.jpeg");
-    const r = await runInProcess(["process", path.join(dir, "GUEST.JPG"), out, "--theme", "castle"]);
+    const r = await runInProcess(["process", path.join(dir, "GUEST.JPG"), out]);
     expect(r.err).to.equal("");
     expect(r.code).to.equal(0);
+    // No --theme: the one the photo id (GUEST) picks, named so the user can ask for it again.
+    expectReport(
+      r.out,
+      out,
+      new RegExp(`1080x1350 JPEG, \\d+ KB, theme ${chooseTheme("GUEST")}`),
+      fs.statSync(out).size,
+    );
     expect(await readImageHeader(fs.readFileSync(out))).to.include({ format: "jpeg", width: 1080, height: 1350 });
+  });
+
+  it("composite refuses a photo with no transparency: it would paste the whole photo, screen and all", async () => {
+    fs.writeFileSync(path.join(dir, "opaque.png"), await encodePng(greenScreenPhoto(320, 400)));
+    for (const file of ["GUEST.JPG", "opaque.png"]) {
+      const out = path.join(dir, `pasted-${file}.jpg`);
+      const r = await runInProcess(["composite", path.join(dir, file), out]);
+      expect(r.code, file).to.equal(1);
+      expectOneLine(r.err);
+      expect(r.err).to.match(new RegExp(`${file} has no transparency.*chromakey.*process`));
+      expect(r.out).to.equal("");
+      expect(fs.existsSync(out), file).to.equal(false);
+    }
   });
 
   it("bad input files: exit code 1 and one line naming the file and the reason", async () => {

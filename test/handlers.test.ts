@@ -13,7 +13,7 @@ import { chromakey, composite, failed, notify } from "../pipeline/handlers";
 import type { FailedInvocation } from "../pipeline/handlers/failed";
 import { INTERNAL_FAILURE_REASON } from "../pipeline/handlers/stage";
 import { readImageHeader } from "../pipeline/image-input";
-import type { Notification } from "../pipeline/messages";
+import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
 
@@ -31,8 +31,10 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   let dataDir: string;
   let subscriber: mqtt.MqttClient;
   const received: Notification[] = [];
-  /** Every message with the topic it came on. */
+  /** Every notification (photoProcessed, photoFailed) with the topic it came on. */
   const heard: Array<{ topic: string; message: Notification }> = [];
+  /** photoProgress messages, kept apart: advice to the photo's page, not an answer. */
+  const progress: Array<{ topic: string; message: PhotoProgress }> = [];
   const savedEnv = { ...process.env };
 
   before(async () => {
@@ -43,7 +45,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     subscriber = await mqtt.connectAsync(stack.mqttWsUrl);
     await subscriber.subscribeAsync(stack.env.NOTIFY_TOPIC ?? "notifications", { qos: 1 });
     subscriber.on("message", (topic, payload) => {
-      const message = JSON.parse(payload.toString()) as Notification;
+      const message = JSON.parse(payload.toString()) as Notification | PhotoProgress;
+      if (message.type === "photoProgress") {
+        progress.push({ topic, message });
+        return;
+      }
       heard.push({ topic, message });
       if (topic === (stack.env.NOTIFY_TOPIC ?? "notifications")) received.push(message);
     });
@@ -250,6 +256,11 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       await many(() => notify(notifyEvent));
       const messages = (await waitHeard(copies * 2, 700)).filter((h) => h.topic === ownTopic);
       expect(messages.map((h) => h.message.type)).to.deep.equal(["photoProcessed"]);
+      // The composite stage told the photo's own page (never the shared topic) that it was composing.
+      const steps = progress.filter((p) => p.message.message.ObjectKey === `${id}.jpg`);
+      expect(steps.length).to.be.within(1, copies);
+      for (const p of steps)
+        expect(p).to.deep.include({ topic: ownTopic }).and.nested.include({ "message.message.step": "compose" });
     });
   }
 

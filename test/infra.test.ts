@@ -15,6 +15,7 @@ const ACCOUNT = "123456789012";
 const REGION = "us-west-2";
 const IOT_ADDRESS = "a1b2c3-ats.iot.us-west-2.amazonaws.com";
 const CDN_DOMAIN = "d1234abcd.cloudfront.net";
+const PAGE_DOMAIN = "d5678page.cloudfront.net";
 const POOL_ID = "us-west-2:0000-pool";
 const API_ID = "api123";
 
@@ -65,11 +66,11 @@ function computed(type: string, name: string, inputs: Record<string, any>): { id
       return { id: `${name}-layer`, state: { arn: `arn:aws:lambda:${REGION}:${ACCOUNT}:layer:${inputs.layerName}:1` } };
     case "aws:cloudfront/originAccessControl:OriginAccessControl":
       return { id: "E2OAC", state: {} };
-    case "aws:cloudfront/distribution:Distribution":
-      return {
-        id: "E1DIST",
-        state: { arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/E1DIST`, domainName: CDN_DOMAIN },
-      };
+    case "aws:cloudfront/distribution:Distribution": {
+      const id = name === "page" ? "E3PAGE" : "E1DIST";
+      const domainName = name === "page" ? PAGE_DOMAIN : CDN_DOMAIN;
+      return { id, state: { arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/${id}`, domainName } };
+    }
     case "aws:cognito/identityPool:IdentityPool":
       return { id: POOL_ID, state: { arn: `arn:aws:cognito-identity:${REGION}:${ACCOUNT}:identitypool/${POOL_ID}` } };
     case "aws:apigateway/restApi:RestApi":
@@ -183,12 +184,12 @@ describe("Pulumi program (mocked AWS)", function () {
   describe("buckets", () => {
     const expectedDays: Record<string, number> = { upload: 1, processing: 1, final: 9 };
 
-    it("creates exactly the Upload, Processing and Final buckets, destroyable with their photos", () => {
+    it("creates exactly the Upload, Processing and Final buckets and the page's, destroyable with their photos", () => {
       expect(
         all("aws:s3/bucket:Bucket")
           .map((b) => b.name)
           .sort(),
-      ).to.deep.equal(["final", "processing", "upload"]);
+      ).to.deep.equal(["final", "page", "processing", "upload"]);
       for (const b of all("aws:s3/bucket:Bucket")) {
         expect(b.inputs.forceDestroy).to.equal(true);
         for (const deprecated of [
@@ -254,7 +255,8 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(cors[0].inputs.corsRules).to.have.length(1);
       expect(cors[0].inputs.corsRules[0]).to.deep.include({
         allowedMethods: ["PUT", "POST"],
-        allowedOrigins: ["https://photos.example.com", "http://localhost:3000"],
+        // The configured origins, and the page this stack serves.
+        allowedOrigins: ["https://photos.example.com", "http://localhost:3000", `https://${PAGE_DOMAIN}`],
         allowedHeaders: ["Content-Type"],
         exposeHeaders: ["ETag"],
       });
@@ -451,7 +453,7 @@ describe("Pulumi program (mocked AWS)", function () {
         UPLOAD_BUCKET: up,
         UPLOAD_URL_EXPIRES: "300",
         MAX_UPLOAD_BYTES: "26214400",
-        ALLOWED_ORIGINS: "https://photos.example.com,http://localhost:3000",
+        ALLOWED_ORIGINS: `https://photos.example.com,http://localhost:3000,https://${PAGE_DOMAIN}`,
       });
     });
 
@@ -689,6 +691,71 @@ describe("Pulumi program (mocked AWS)", function () {
       expect(cache).to.include({ minTtl: 1, defaultTtl: 86400 });
       expect(dist.defaultCacheBehavior.allowedMethods).to.deep.equal(["GET", "HEAD"]);
       expect(dist).to.not.have.property("orderedCacheBehaviors");
+    });
+  });
+
+  describe("the guests' page", () => {
+    it("is served from a private bucket only its own distribution reads (OAC), https only, at the root", () => {
+      const id = bucketOf("page").state.bucket;
+      expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "page").inputs).to.include({
+        bucket: id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      // No guest's data in it: the page's files do not expire.
+      expect(all("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").map((l) => l.name)).to.not.include(
+        "page",
+      );
+      const statements = policyOf(one("aws:s3/bucketPolicy:BucketPolicy", "page")).Statement;
+      expect(statements.filter((s) => s.Effect === "Allow")).to.deep.equal([
+        {
+          Sid: "CloudFrontReadsThePage",
+          Effect: "Allow",
+          Principal: { Service: "cloudfront.amazonaws.com" },
+          Action: "s3:GetObject",
+          Resource: `arn:aws:s3:::${id}/*`,
+          Condition: { StringEquals: { "AWS:SourceArn": `arn:aws:cloudfront::${ACCOUNT}:distribution/E3PAGE` } },
+        },
+      ]);
+      expect(statements.map((s) => s.Sid)).to.include("DenyInsecureTransport");
+
+      const oac = one("aws:cloudfront/originAccessControl:OriginAccessControl", "page").inputs;
+      expect(oac).to.include({
+        originAccessControlOriginType: "s3",
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+      });
+      const dist = one("aws:cloudfront/distribution:Distribution", "page").inputs;
+      expect(dist).to.include({ enabled: true, defaultRootObject: "index.html" });
+      expect(dist.origins).to.have.length(1);
+      expect(dist.origins[0]).to.include({
+        domainName: bucketOf("page").state.bucketRegionalDomainName,
+        originAccessControlId: "E2OAC",
+      });
+      expect(dist.defaultCacheBehavior).to.include({
+        targetOriginId: dist.origins[0].originId,
+        viewerProtocolPolicy: "redirect-to-https",
+      });
+      expect(dist.defaultCacheBehavior.allowedMethods).to.deep.equal(["GET", "HEAD"]);
+    });
+
+    it("holds the page's files and the stack's frontendConfig, and exports the page's URL", async () => {
+      const objects = all("aws:s3/bucketObjectv2:BucketObjectv2");
+      const byKey = new Map(objects.map((o) => [o.inputs.key as string, o.inputs]));
+      expect([...byKey.keys()].sort()).to.deep.equal([
+        "app.js",
+        "favicon.svg",
+        "frontend-config.json",
+        "index.html",
+        "style.css",
+        "vendor/mqtt.min.js",
+      ]);
+      for (const inputs of byKey.values()) expect(inputs.bucket).to.equal(bucketOf("page").state.bucket);
+      expect(byKey.get("index.html")).to.include({ contentType: "text/html; charset=utf-8", cacheControl: "no-cache" });
+      expect(JSON.parse(byKey.get("frontend-config.json")?.content)).to.deep.equal(outputs.frontendConfig);
+      expect(outputs.pageUrl).to.equal(`https://${PAGE_DOMAIN}/`);
     });
   });
 

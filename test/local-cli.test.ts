@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { readImageHeader } from "../pipeline/image-input";
+import { main as cli } from "../pipeline/cli";
 import { greenScreenJpeg } from "./local-photo";
+import { startTestStack } from "./local-stack";
 
 const PROJECT = path.join(__dirname, "..");
 
@@ -93,7 +95,13 @@ describe("local stack: npm start", function () {
   it("--demo runs one photo through the stack headless, prints the URL and file, exits 0", async () => {
     const photo = path.join(dataDir, "selfie.jpg");
     writeFileSync(photo, await greenScreenJpeg());
-    const run = start(["--demo", photo], { PORT: "0", S3_PORT: "0", LOCAL_DATA_DIR: dataDir });
+    // Broadcast off: the demo hears its photo on its own topic, as the page does.
+    const run = start(["--demo", photo], {
+      PORT: "0",
+      S3_PORT: "0",
+      LOCAL_DATA_DIR: dataDir,
+      NOTIFY_BROADCAST: "false",
+    });
     expect(await run.exit, run.output().stderr).to.equal(0);
     const out = run.output().stdout;
     expect(out).to.match(/photoProcessed [0-9a-f-]{36}\.jpg/);
@@ -101,6 +109,70 @@ describe("local stack: npm start", function () {
     const file = /file\s+(\S+)/.exec(out)?.[1] as string;
     expect(existsSync(file), file).to.equal(true);
     expect(await readImageHeader(readFileSync(file))).to.include({ format: "jpeg", width: 1080, height: 1350 });
+  });
+
+  it("--demo says when it runs a stack of its own; --theme and --park-name mean what they mean to the CLI", async () => {
+    const photo = path.join(dataDir, "themed.jpg");
+    writeFileSync(photo, await greenScreenJpeg());
+    const run = start(["--demo", photo, "--theme", "tropical", "--park-name", "Demo Land"], {
+      PORT: "0",
+      S3_PORT: "0",
+      LOCAL_DATA_DIR: dataDir,
+    });
+    expect(await run.exit, run.output().stderr).to.equal(0);
+    const out = run.output().stdout;
+    expect(out).to.match(/no stack running .* run npm start in another terminal first/);
+    const file = /file\s+(\S+)/.exec(out)?.[1] as string;
+    // The same photo id, theme and name through the CLI give the very same souvenir.
+    const photoId = path.basename(file, ".jpg");
+    const cliOut = path.join(dataDir, "cli-souvenir.jpg");
+    const code = await cli(
+      ["process", photo, cliOut, "--id", photoId, "--theme", "tropical", "--park-name", "Demo Land"],
+      {
+        out: () => undefined,
+        err: (s) => expect.fail(s),
+      },
+    );
+    expect(code).to.equal(0);
+    expect(readFileSync(file).equals(readFileSync(cliOut)), "demo souvenir = CLI souvenir").to.equal(true);
+  });
+
+  it("--demo uses a stack already running on PORT, which keeps serving the souvenir afterwards", async () => {
+    const stack = await startTestStack();
+    try {
+      const port = new URL(stack.webUrl).port;
+      const photo = path.join(dataDir, "running.jpg");
+      writeFileSync(photo, await greenScreenJpeg());
+      const run = start(["--demo", photo], { PORT: port, S3_PORT: "0", LOCAL_DATA_DIR: dataDir });
+      expect(await run.exit, run.output().stderr).to.equal(0);
+      const out = run.output().stdout;
+      expect(out).to.contain(`using the stack running at http://localhost:${port}`);
+      const url = /URL\s+(\S+)/.exec(out)?.[1] as string;
+      expect(url.startsWith(`${stack.webUrl}/photos/`), url).to.equal(true);
+      expect((await fetch(url)).status).to.equal(200);
+
+      const themed = start(["--demo", photo, "--theme", "castle"], { PORT: port, LOCAL_DATA_DIR: dataDir });
+      expect(await themed.exit).to.equal(2);
+      expect(themed.output().stderr).to.match(
+        /^error: a stack is already running on port \d+ with its own settings.*\n$/,
+      );
+    } finally {
+      await stack.stopAndClean();
+    }
+  });
+
+  it("refuses an unknown option or theme in one line, with the CLI's words", async () => {
+    for (const [args, reason] of [
+      [["--theme", "moon"], /unknown theme "moon"; known themes: castle, rollercoaster, tropical/],
+      [["--THEME=castle"], /unknown or incomplete option --THEME/],
+      [["stray.jpg"], /unexpected argument "stray.jpg"/],
+    ] as const) {
+      const run = start([...args], { PORT: "0", S3_PORT: "0", LOCAL_DATA_DIR: dataDir });
+      expect(await run.exit, args.join(" ")).to.equal(2);
+      const lines = run.output().stderr.trim().split("\n");
+      expect(lines, args.join(" ")).to.have.length(1);
+      expect(lines[0]).to.match(reason);
+    }
   });
 
   it("--demo exits 1 with photoFailed for a file that is not a photo", async () => {

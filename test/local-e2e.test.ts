@@ -33,9 +33,9 @@ describe("local stack: end to end", function () {
       uploadUrl: `${stack.webUrl}/Upload`,
       mqttUrl: stack.mqttWsUrl,
       topic: "notifications",
+      broadcast: true,
       region: stack.env.AWS_REGION,
       imageBaseUrl: `${stack.webUrl}/photos`,
-      broadcast: true,
     });
   });
 

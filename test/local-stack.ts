@@ -7,22 +7,27 @@ import { startStack } from "../local/stack";
 import type { Stack, StackOptions } from "../local/stack";
 
 /**
- * A local stack for one test file: ephemeral ports, a fresh data folder, quiet, stage logs at warn.
- * Call in `before`, and `stop` in `after`.
+ * A local stack for one test file: ephemeral ports, a fresh data folder, quiet, stage logs at warn, and any stage
+ * settings in `env` (NOTIFY_BROADCAST=false, say). Call in `before`, and `stopAndClean` in `after`: it puts the
+ * environment back after the stack's own stop, which restores what the stack found (`env` included).
  */
 export async function startTestStack(
-  opts: Pick<StackOptions, "runStages" | "stageTimeoutsMs"> = {},
+  opts: Pick<StackOptions, "runStages" | "cloudLike" | "stageTimeoutsMs"> & { env?: Record<string, string> } = {},
 ): Promise<Stack & { stopAndClean(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "tpp-local-"));
-  const savedLogLevel = process.env.LOG_LEVEL;
+  const { env = {}, ...stackOpts } = opts;
+  const saved = Object.fromEntries(["LOG_LEVEL", ...Object.keys(env)].map((k) => [k, process.env[k]]));
   process.env.LOG_LEVEL ??= "warn";
-  const stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true, ...opts });
+  Object.assign(process.env, env);
+  const stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true, ...stackOpts });
   return {
     ...stack,
     async stopAndClean() {
       await stack.stop();
-      if (savedLogLevel === undefined) delete process.env.LOG_LEVEL;
-      else process.env.LOG_LEVEL = savedLogLevel;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -8,6 +8,7 @@ export const handler = photoStage({
   inputBucket: (config) => config.processingBucket,
   outputBucket: (config) => config.finalBucket,
   outputKey: finalKey,
+  progressStep: "compose",
   async process(input, photo, config) {
     const body = await compositePhoto(input, {
       photoId: photo.photoId,

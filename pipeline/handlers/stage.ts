@@ -7,8 +7,8 @@ import { isPhotoError } from "../errors";
 import { decodeEventKey, eventVersion, failedNoticeId, finalKey, parsePhotoKey } from "../keys";
 import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
-import { photoFailed } from "../messages";
-import { publishOnce } from "../notifier";
+import { photoFailed, photoProgress } from "../messages";
+import { publishOnce, publishProgress } from "../notifier";
 import { deleteObject, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
 import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
 
@@ -27,6 +27,8 @@ export interface PhotoStage {
    */
   inputLimit?(config: StageConfig): number;
   process(input: Uint8Array, photo: PhotoKey, config: StageConfig): Promise<StageOutput>;
+  /** The step the guest's page is told the photo has reached when this stage starts on it (photoProgress). */
+  progressStep?: string;
 }
 
 export type StageOutput = OutputObject;
@@ -126,6 +128,11 @@ async function handleRecord(
         log("info", "skipped: already processed", fields);
         return;
       }
+      // Sent alongside the read; settled before the write, so it reaches the page before the next stage's news.
+      const told =
+        stage.progressStep === undefined
+          ? undefined
+          : tellProgress(config, finalKey(photo), stage.progressStep, fields);
       const input = await timed("read", fields, () =>
         readObject(s3, inputBucket, key, limit ?? config.maxUploadBytes, source.eTag),
       );
@@ -136,6 +143,7 @@ async function handleRecord(
       abandoned.throwIfAborted();
       const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
       const made = { ...source, eTag: source.eTag || input.eTag };
+      await told;
       // The guest has been told it failed (deadline): a late output would contradict that.
       abandoned.throwIfAborted();
       const write = () => writeOutputOnce(s3, outputBucket, outKey, output, made, existing);
@@ -195,6 +203,21 @@ async function tellGuest(
     }
   } catch (err) {
     log("error", "could not send photoFailed", { ...fields, error: errorMessage(err) });
+  }
+}
+
+/** Best effort: a guest who misses a step still gets the souvenir or photoFailed. */
+async function tellProgress(
+  config: StageConfig,
+  objectKey: string,
+  step: string,
+  fields: Record<string, unknown>,
+): Promise<void> {
+  if (!config.iotEndpoint) return;
+  try {
+    await publishProgress(config, photoProgress(objectKey, step));
+  } catch (err) {
+    log("warn", "could not send photoProgress", { ...fields, step, error: errorMessage(err) });
   }
 }
 
