@@ -8,6 +8,7 @@ import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { invokeOnCreated, privateBucket, withPolicy } from "./infra/buckets";
 import { checkBuildOutputs, presignCallback, stageCallbacks } from "./infra/callbacks";
+import { privateCdn } from "./infra/cdn";
 import { readSettings } from "./infra/config";
 import { corsGatewayResponses } from "./infra/gateway-responses";
 import { apiFunction, ARCHITECTURE, RUNTIME, stageFunction } from "./infra/functions";
@@ -56,7 +57,6 @@ const processing = privateBucket("processing", { expireAfterDays: 1 });
 const final = privateBucket("final", { expireAfterDays: settings.retentionDays });
 
 // --- CDN: the only reader of the Final bucket ---------------------------------------------------
-const FINAL_ORIGIN_ID = "final-bucket";
 
 // Like AWS's managed CachingOptimized, plus the `v` query parameter in the cache key: each souvenir's URL carries
 // its object's ETag (pipeline/keys.ts finalImageUrl), so a re-upload to the same key is a new cache entry and
@@ -76,37 +76,12 @@ const souvenirCache = new aws.cloudfront.CachePolicy("souvenirs", {
   },
 });
 
-const finalOriginAccess = new aws.cloudfront.OriginAccessControl("final", {
-  name: `${prefix}-final`,
-  description: "CloudFront signs every request to the Final bucket",
-  originAccessControlOriginType: "s3",
-  signingBehavior: "always",
-  signingProtocol: "sigv4",
-});
-
-const cdn = new aws.cloudfront.Distribution("final", {
-  enabled: true,
-  comment: `${prefix}: souvenir photos`,
-  isIpv6Enabled: true,
-  httpVersion: "http2and3",
-  priceClass: "PriceClass_100",
-  origins: [
-    {
-      originId: FINAL_ORIGIN_ID,
-      domainName: final.bucket.bucketRegionalDomainName,
-      originAccessControlId: finalOriginAccess.id,
-    },
-  ],
-  defaultCacheBehavior: {
-    targetOriginId: FINAL_ORIGIN_ID,
-    viewerProtocolPolicy: "redirect-to-https",
-    allowedMethods: ["GET", "HEAD"],
-    cachedMethods: ["GET", "HEAD"],
-    cachePolicyId: souvenirCache.id,
-    compress: true,
-  },
-  restrictions: { geoRestriction: { restrictionType: "none" } },
-  viewerCertificate: { cloudfrontDefaultCertificate: true },
+const cdn = privateCdn({
+  name: "final",
+  prefix,
+  comment: "souvenir photos",
+  bucket: final,
+  cachePolicyId: souvenirCache.id,
 });
 const finalUrlBase = pulumi.interpolate`https://${cdn.domainName}`;
 

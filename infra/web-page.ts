@@ -6,12 +6,12 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { privateBucket, withPolicy } from "./buckets";
+import { privateCdn } from "./cdn";
 import { pageBucketPolicy } from "./policies";
 
 /** AWS's managed policies: no caching (a redeploy shows at once; the page is a few small files), security headers. */
 const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03";
-const PAGE_ORIGIN_ID = "page-bucket";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -42,38 +42,14 @@ export interface WebPage {
 
 export function webPage(prefix: string, root: string): WebPage {
   const page = privateBucket("page", { expireAfterDays: undefined });
-  const access = new aws.cloudfront.OriginAccessControl("page", {
-    name: `${prefix}-page`,
-    description: "CloudFront signs every request to the page's bucket",
-    originAccessControlOriginType: "s3",
-    signingBehavior: "always",
-    signingProtocol: "sigv4",
-  });
-  const distribution = new aws.cloudfront.Distribution("page", {
-    enabled: true,
-    comment: `${prefix}: the guests' page`,
-    isIpv6Enabled: true,
-    httpVersion: "http2and3",
-    priceClass: "PriceClass_100",
+  const distribution = privateCdn({
+    name: "page",
+    prefix,
+    comment: "the guests' page",
+    bucket: page,
+    cachePolicyId: CACHING_DISABLED,
+    responseHeadersPolicyId: SECURITY_HEADERS,
     defaultRootObject: "index.html",
-    origins: [
-      {
-        originId: PAGE_ORIGIN_ID,
-        domainName: page.bucket.bucketRegionalDomainName,
-        originAccessControlId: access.id,
-      },
-    ],
-    defaultCacheBehavior: {
-      targetOriginId: PAGE_ORIGIN_ID,
-      viewerProtocolPolicy: "redirect-to-https",
-      allowedMethods: ["GET", "HEAD"],
-      cachedMethods: ["GET", "HEAD"],
-      cachePolicyId: CACHING_DISABLED,
-      responseHeadersPolicyId: SECURITY_HEADERS,
-      compress: true,
-    },
-    restrictions: { geoRestriction: { restrictionType: "none" } },
-    viewerCertificate: { cloudfrontDefaultCertificate: true },
   });
   const locked = withPolicy(
     page,
