@@ -8,7 +8,8 @@ import {
   spread,
 } from "./key-foreground";
 import { refineEdges } from "./key-edge";
-import { detectScreen } from "./key-screen";
+import { findScreenExtent, type ScreenExtent } from "./key-extent";
+import { detectScreen, type Screen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
 
 /** Settings of the keyer. Every field is a deploy-time setting (env CHROMAKEY_OPTIONS, JSON). */
@@ -105,6 +106,20 @@ const GLASS_CEILING = 232;
  * relative to that of the local background plate, so the key follows uneven light and shadow.
  */
 export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
+  return keyPhoto(img, options).image;
+}
+
+/** What the keyer found besides the cut-out: the screen and its extent (null when there is no screen). */
+export interface KeyResult {
+  /** Straight-alpha RGBA, the photo's size; transparent outside the screen's extent. */
+  image: Rgba;
+  screen: Screen | null;
+  /** Where the screen is; the whole photo when it fills the frame or was not found. */
+  extent: ScreenExtent;
+}
+
+/** chromakey with what it found along the way (the stage crops to the extent and reports hints). Pure. */
+export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResult {
   const opts = resolveOptions(options);
   const { width, height, data } = img;
   if (data.length !== width * height * 4)
@@ -115,8 +130,9 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
   if (!screen || !plate) {
     out.data.set(data);
     for (let o = 3; o < out.data.length; o += 4) out.data[o] = 255;
-    return out;
+    return { image: out, screen: null, extent: { x0: 0, x1: width, y0: 0 } };
   }
+  const extent = findScreenExtent(img, screen, opts.screenTolerance);
   const sampler = plateSampler(plate, width);
   const line = new Float32Array(plate.cols * 3);
   const bg = new Float32Array(width * 3);
@@ -308,7 +324,23 @@ export function chromakey(img: Rgba, options: Partial<KeyOptions> = {}): Rgba {
     }
   }
   refineEdges(o, data, width, height, rowHasEdge);
-  return out;
+  clearOutside(o, width, height, extent);
+  return { image: out, screen, extent };
+}
+
+/** The room beyond the screen's extent becomes fully transparent. */
+function clearOutside(o: Uint8ClampedArray, width: number, height: number, extent: ScreenExtent): void {
+  const { x0, x1, y0 } = extent;
+  if (x0 <= 0 && x1 >= width && y0 <= 0) return;
+  for (let y = 0; y < height; y++) {
+    const row = 4 * y * width;
+    if (y < y0) {
+      o.fill(0, row, row + 4 * width);
+      continue;
+    }
+    if (x0 > 0) o.fill(0, row, row + 4 * x0);
+    if (x1 < width) o.fill(0, row + 4 * x1, row + 4 * width);
+  }
 }
 
 /**
