@@ -1,5 +1,5 @@
 import type { Screen } from "./key-screen";
-import type { Rgba } from "./rgba";
+import { createRgba, type Rgba } from "./rgba";
 
 /**
  * Where the screen is in the photo: a rectangle from x0 to x1 (exclusive) and from y0 down to the
@@ -172,4 +172,21 @@ function refineEdge(
     }
   }
   return dir > 0 ? b : b + 1;
+}
+
+/**
+ * The keyed photo cut to the screen's extent (pure): what lay beyond the screen is gone, so a guest
+ * whose arm crossed onto the wall now touches the picture's side, and the souvenir treats it as an arm
+ * running off the photo's edge.
+ */
+export function cropToExtent(img: Rgba, extent: ScreenExtent): Rgba {
+  const { x0, x1, y0 } = extent;
+  if (x0 <= 0 && x1 >= img.width && y0 <= 0) return img;
+  const out = createRgba(x1 - x0, img.height - y0);
+  const rowBytes = 4 * out.width;
+  for (let y = 0; y < out.height; y++) {
+    const from = 4 * ((y0 + y) * img.width + x0);
+    out.data.set(img.data.subarray(from, from + rowBytes), y * rowBytes);
+  }
+  return out;
 }

@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { chromakey, DEFAULT_KEY_OPTIONS } from "../pipeline/chromakey";
+import { chromakey, DEFAULT_KEY_OPTIONS, keyPhoto } from "../pipeline/chromakey";
+import { isPhotoError, type PhotoError } from "../pipeline/errors";
+import { decodePhoto } from "../pipeline/image-input";
+import { encodeJpeg } from "../pipeline/image-output";
+import { alphaBounds } from "../pipeline/layout";
+import { chromakeyPhoto, NO_SCREEN_REASON } from "../pipeline/stages";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 import { generateScene, type GroundTruth } from "./groundtruth/scene";
 import { scoreKey } from "./groundtruth/metrics";
@@ -192,5 +197,58 @@ describe("chromakey", function () {
     expect(() => chromakey(green.observed, { screen: "red" as "green" })).to.throw(/screen/);
     expect(() => chromakey(green.observed, { plateCells: 0 })).to.throw(/plateCells/);
     expect(DEFAULT_KEY_OPTIONS.clipBlack).to.be.below(DEFAULT_KEY_OPTIONS.clipWhite);
+  });
+});
+
+describe("chromakey: the screen's extent", function () {
+  this.timeout(20_000);
+
+  it("finds a screen that stops short of the frame on three sides, to within a few pixels", async () => {
+    const truth = await generateScene({
+      seed: 21,
+      width: 320,
+      height: 400,
+      room: { left: 0.15, right: 0.1, top: 0.2 },
+    });
+    const { extent } = keyPhoto(truth.observed);
+    expect(extent.x0).to.be.closeTo(Math.round(0.15 * 320), 3);
+    expect(extent.x1).to.be.closeTo(320 - Math.round(0.1 * 320), 3);
+    expect(extent.y0).to.be.closeTo(Math.round(0.2 * 400), 3);
+  });
+
+  it("cuts nothing when the screen fills the frame, nor beside a guest who fills one side", async () => {
+    expect(keyPhoto((await small(15, "green")).observed).extent).to.deep.equal({ x0: 0, x1: 320, y0: 0 });
+    // A guest standing at the left edge, their outline curved: no straight boundary, no wall.
+    const img = paintImage(200, 260, (x, y) => (x < 60 + 25 * Math.sin(y / 30) ? [200, 150, 120] : [40, 170, 70]));
+    expect(keyPhoto(img).extent).to.deep.equal({ x0: 0, x1: 200, y0: 0 });
+  });
+
+  it("the stage cuts the PNG to the screen: an arm crossing onto the wall then touches the picture's side", async () => {
+    const truth = await generateScene({
+      seed: 22,
+      width: 320,
+      height: 400,
+      room: { left: 0.15, right: 0.1, top: 0.1 },
+      reach: "left",
+    });
+    const png = await chromakeyPhoto(truth.jpeg);
+    const keyed = await decodePhoto(png);
+    expect(keyed.width).to.be.closeTo(320 - 48 - 32, 4);
+    expect(keyed.height).to.be.closeTo(360, 4);
+    expect(alphaBounds(keyed)!.x).to.equal(0);
+  });
+
+  it("the stage refuses an ordinary selfie with no screen, with a reason the guest can act on", async () => {
+    const selfie = paintImage(300, 400, (x, y) =>
+      (x - 150) ** 2 / 80 ** 2 + (y - 180) ** 2 / 100 ** 2 < 1 ? [224, 172, 135] : [200 - y / 8, 190 - y / 8, 170],
+    );
+    const err = await chromakeyPhoto(await encodeJpeg(selfie)).then(
+      () => expect.fail("a photo with no screen should be refused"),
+      (e: unknown) => e,
+    );
+    expect(isPhotoError(err)).to.equal(true);
+    expect((err as PhotoError).reason)
+      .to.equal(NO_SCREEN_REASON)
+      .and.match(/screen/);
   });
 });
