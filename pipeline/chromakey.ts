@@ -1,4 +1,4 @@
-import { estimatePlate, plateAt, plateLine, plateRow, plateSampler } from "./key-plate";
+import { estimatePlate, plateAt, plateLine, plateSampler } from "./key-plate";
 import {
   createForegroundMap,
   fillForeground,
@@ -8,7 +8,9 @@ import {
   spread,
 } from "./key-foreground";
 import { refineEdges } from "./key-edge";
+import { solidifyCores } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
+import { MIN_PLATE_KEY, rawMatte } from "./key-matte";
 import { detectScreen, type Screen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
 
@@ -49,8 +51,6 @@ export const DEFAULT_KEY_OPTIONS: KeyOptions = Object.freeze({
   minScreenFraction: 0.05,
 });
 
-/** Below this key strength (screen channel over the others, 0-255) the plate is no screen at all. */
-const MIN_PLATE_KEY = 12;
 /** The subject's colour must differ from the screen's by this much (0-255 RGB distance) to solve alpha against it. */
 const MIN_CONTRAST = 40;
 /** Raw alpha beyond which a pixel is surely opaque (its colour is far from the screen's). */
@@ -60,8 +60,6 @@ const OPAQUE_RAW = 1.3;
  * reads 1.3 to 1.6 times its true alpha by colour difference, so a dense strand still reads opaque.
  */
 const REFINE_RAW = 1.5;
-/** Raw alpha given where the plate shows no screen: beyond any refinement. */
-const NO_SCREEN_RAW = 8;
 /** A share of opaque pixels nearby above which a pixel counts as the subject's edge, not a loose object. */
 const SOLID_NEARBY = 0.5;
 /** Opaque pixels with this local share of opaque neighbours are interior: no refinement. */
@@ -135,7 +133,6 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const extent = findScreenExtent(img, screen, opts.screenTolerance);
   const sampler = plateSampler(plate, width);
   const line = new Float32Array(plate.cols * 3);
-  const bg = new Float32Array(width * 3);
   const { key } = screen;
   const [i0, i1] = screen.others;
   const clipBlack = opts.clipBlack;
@@ -143,29 +140,26 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const spill = opts.spillSuppression;
   const o = out.data;
   const alpha = new Float32Array(width * height);
-  const rawAlpha = new Float32Array(width * height);
   const rowHasEdge = new Uint8Array(height);
   const fgCell = Math.max(2, Math.round(Math.max(width, height) / 320));
   const fgMap = createForegroundMap(width, height, fgCell);
 
-  // Pass 1: colour-difference alpha against the local plate; opaque pixels feed the foreground map.
+  // Raw matte, with spill-lit regions of the subject recognised as solid.
+  const rawAlpha = rawMatte(img, screen, plate);
+  solidifyCores(rawAlpha, width, height, clipBlack, clipWhite);
+
+  // Pass 1: alpha from the raw matte; opaque pixels feed the foreground map.
   const fgColumn = new Int32Array(width);
   for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
   for (let y = 0; y < height; y++) {
-    plateRow(plate, sampler, y, line, bg);
     const fgRow = Math.floor(y / fgCell) * fgMap.cols;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const p = 4 * i;
-      const q = 3 * x;
-      const b0 = bg[q + i0]!;
-      const b1 = bg[q + i1]!;
-      const plateKey = bg[q + key]! - (b0 > b1 ? b0 : b1);
       const c0 = data[p + i0]!;
       const c1 = data[p + i1]!;
-      const raw = plateKey > MIN_PLATE_KEY ? 1 - (data[p + key]! - (c0 > c1 ? c0 : c1)) / plateKey : NO_SCREEN_RAW;
-      rawAlpha[i] = raw;
+      const raw = rawAlpha[i]!;
       const a = clipAlpha(raw, clipBlack, clipWhite);
       alpha[i] = a;
       if (a < 1) {

@@ -46,13 +46,13 @@ export const HARD_SCENES: readonly HardScene[] = [
   {
     name: "strong-spill",
     what: "white shirt lit green by the screen",
-    spec: { seed: 303, ...portrait, clothes: ["white", "white", "white"], spill: { edge: 0.5, overall: 0.3 } },
+    spec: { seed: 303, ...portrait, clothes: ["white", "white", "white"], spill: { edge: 0.5, overall: 0.15 } },
     tuning: true,
   },
   {
     name: "moderate-spill",
     what: "light clothes, moderate spill",
-    spec: { seed: 304, ...portrait, clothes: ["white", "grey", "white"], spill: { edge: 0.35, overall: 0.15 } },
+    spec: { seed: 304, ...portrait, clothes: ["white", "grey", "white"], spill: { edge: 0.35, overall: 0.08 } },
     tuning: false,
   },
   {
