@@ -8,6 +8,7 @@ import {
   spread,
 } from "./key-foreground";
 import { refineEdges } from "./key-edge";
+import { clearCreases } from "./key-cleanup";
 import { solidifyCores } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
 import { MIN_PLATE_KEY, rawMatte } from "./key-matte";
@@ -145,8 +146,9 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const fgMap = createForegroundMap(width, height, fgCell);
 
   // Raw matte, with spill-lit regions of the subject recognised as solid.
-  const rawAlpha = rawMatte(img, screen, plate);
+  const { raw: rawAlpha, shade } = rawMatte(img, screen, plate);
   solidifyCores(rawAlpha, width, height, clipBlack, clipWhite);
+  clearCreases(rawAlpha, shade, width, height, clipWhite);
 
   // Pass 1: alpha from the raw matte; opaque pixels feed the foreground map.
   const fgColumn = new Int32Array(width);
