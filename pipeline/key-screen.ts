@@ -10,9 +10,21 @@ export interface Screen {
   readonly ratios: readonly [number, number];
   /** Fraction of the photo that looks like screen. */
   readonly coverage: number;
+  /**
+   * Fraction of the photo lit by the screen's channel but not of the screen's chroma: clothes or things
+   * close to the screen's colour (a bright green shirt), which the key takes away with the screen.
+   */
+  readonly screenLike: number;
 }
 
 const BINS = 256;
+/** Chroma histogram cells per axis for finding the screen's own colour among everything screen-like. */
+const MODE_BINS = 32;
+/** Share of the photo's height (top) and width (upper sides) where samples weigh more in finding the screen. */
+const BORDER_BAND = 0.25;
+const BORDER_WEIGHT = 4;
+/** Chroma distance (ratio units) within which screen-like pixels count as the screen itself. */
+const SCREEN_SPREAD = 0.12;
 /** A pixel "looks like screen" when its key channel exceeds both others by this share of itself. */
 const CANDIDATE_EXCESS = 0.3;
 const MIN_LEVEL = 32;
@@ -36,29 +48,91 @@ export function detectScreen(img: Rgba, colour: "auto" | "green" | "blue", minFr
 
   const key = chosen === "green" ? 1 : 2;
   const others: [number, number] = chosen === "green" ? [0, 2] : [0, 1];
-  const hist0 = new Uint32Array(BINS);
-  const hist1 = new Uint32Array(BINS);
-  let total = 0;
-  forSample(img, step, (r, g, b) => {
+  const chroma = (r: number, g: number, b: number, visit: (c0: number, c1: number) => void): void => {
     const k = key === 1 ? g : b;
     const o0 = r;
     const o1 = key === 1 ? b : g;
     if (k < MIN_LEVEL || k - Math.max(o0, o1) <= CANDIDATE_EXCESS * k) return;
-    hist0[Math.min(BINS - 1, Math.floor((o0 / k) * BINS))]!++;
-    hist1[Math.min(BINS - 1, Math.floor((o1 / k) * BINS))]!++;
-    total++;
-  });
-  return { key, others, ratios: [median(hist0, total), median(hist1, total)], coverage };
+    visit(o0 / k, o1 / k);
+  };
+  // The screen is the largest cluster of screen-like chroma (weighted towards the photo's top and
+  // sides), not their overall median: a big green shirt would drag that towards its own colour and
+  // leave the real screen half keyed.
+  const mode = new Uint32Array(MODE_BINS * MODE_BINS);
+  const bin = (v: number): number => Math.min(MODE_BINS - 1, Math.floor(v * MODE_BINS));
+  forSample(img, step, (r, g, b, x, y) =>
+    chroma(r, g, b, (c0, c1) => {
+      mode[bin(c0) * MODE_BINS + bin(c1)]! += screenPrior(x, y, img.width, img.height);
+    }),
+  );
+  const [m0, m1] = peak(mode);
+  const hist0 = new Uint32Array(BINS);
+  const hist1 = new Uint32Array(BINS);
+  let total = 0;
+  forSample(img, step, (r, g, b) =>
+    chroma(r, g, b, (c0, c1) => {
+      if (Math.abs(c0 - m0) > SCREEN_SPREAD || Math.abs(c1 - m1) > SCREEN_SPREAD) return;
+      hist0[Math.min(BINS - 1, Math.floor(c0 * BINS))]!++;
+      hist1[Math.min(BINS - 1, Math.floor(c1 * BINS))]!++;
+      total++;
+    }),
+  );
+  const ratios: [number, number] = [median(hist0, total), median(hist1, total)];
+  let other = 0;
+  forSample(img, step, (r, g, b) =>
+    chroma(r, g, b, (c0, c1) => {
+      if (Math.abs(c0 - ratios[0]) > SCREEN_SPREAD || Math.abs(c1 - ratios[1]) > SCREEN_SPREAD) other++;
+    }),
+  );
+  return { key, others, ratios, coverage, screenLike: other / Math.max(1, sampled) };
 }
 
-function forSample(img: Rgba, step: number, visit: (r: number, g: number, b: number) => void): void {
+/** Centre (in ratio units) of the fullest 3x3 neighbourhood of the chroma histogram. */
+function peak(hist: Uint32Array): [number, number] {
+  let best = -1;
+  let at = 0;
+  for (let i = 0; i < MODE_BINS; i++) {
+    for (let j = 0; j < MODE_BINS; j++) {
+      let sum = 0;
+      for (let di = -1; di <= 1; di++) {
+        for (let dj = -1; dj <= 1; dj++) {
+          const a = i + di;
+          const b = j + dj;
+          if (a >= 0 && a < MODE_BINS && b >= 0 && b < MODE_BINS) sum += hist[a * MODE_BINS + b]!;
+        }
+      }
+      if (sum > best) {
+        best = sum;
+        at = i * MODE_BINS + j;
+      }
+    }
+  }
+  return [(Math.floor(at / MODE_BINS) + 0.5) / MODE_BINS, ((at % MODE_BINS) + 0.5) / MODE_BINS];
+}
+
+function forSample(
+  img: Rgba,
+  step: number,
+  visit: (r: number, g: number, b: number, x: number, y: number) => void,
+): void {
   const { width, height, data } = img;
   for (let y = step >> 1; y < height; y += step) {
     for (let x = step >> 1; x < width; x += step) {
       const o = 4 * (y * width + x);
-      visit(data[o]!, data[o + 1]!, data[o + 2]!);
+      visit(data[o]!, data[o + 1]!, data[o + 2]!, x, y);
     }
   }
+}
+
+/**
+ * Weight of a sample in the search for the screen's colour: the top of the photo and the upper sides
+ * show the screen around the guest's head, while clothes fill the middle and the bottom. So a shirt
+ * larger than the visible screen still does not win.
+ */
+function screenPrior(x: number, y: number, width: number, height: number): number {
+  if (y < BORDER_BAND * height) return BORDER_WEIGHT;
+  if (y < 0.5 * height && (x < BORDER_BAND * width || x >= (1 - BORDER_BAND) * width)) return BORDER_WEIGHT;
+  return 1;
 }
 
 function median(hist: Uint32Array, total: number): number {

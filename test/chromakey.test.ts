@@ -252,3 +252,35 @@ describe("chromakey: the screen's extent", function () {
       .and.match(/screen/);
   });
 });
+
+describe("chromakey: clothes of the screen's colour", function () {
+  this.timeout(20_000);
+  // A bright green shirt covering more of the photo than the screen itself does.
+  const shirt = (x: number, y: number): boolean => (x - 100) ** 2 / 100 ** 2 + (y - 290) ** 2 / 220 ** 2 < 1;
+  const photo = paintImage(200, 260, (x, y) => {
+    const n = ((x * 7 + y * 13) % 9) - 4;
+    return shirt(x, y) ? [96 + n, 214 + n, 58 + n] : [40 + n, 165 + n, 70 + n];
+  });
+
+  it("takes the screen's colour from the screen, so the background keys clean whatever the guest wears", () => {
+    const out = chromakey(photo);
+    let sum = 0;
+    let n = 0;
+    for (let y = 0; y < 260; y++) {
+      for (let x = 0; x < 200; x++) {
+        if (shirt(x, y) || y > 60) continue;
+        sum += alphaAt(out, y * 200 + x);
+        n++;
+      }
+    }
+    expect(sum / n).to.be.at.most(0.01);
+  });
+
+  it("gives the guest a hint when their clothes keyed out with the screen, and none otherwise", async () => {
+    expect(keyPhoto(photo).hint)
+      .to.match(/green screen/)
+      .and.match(/wear something that isn't green/);
+    expect(keyPhoto((await small(16, "green")).observed).hint).to.equal(undefined);
+    expect(keyPhoto((await small(17, "blue")).observed).hint).to.equal(undefined);
+  });
+});
