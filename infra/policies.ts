@@ -52,7 +52,8 @@ function bucketStatements(g: BucketGrant): Statement[] {
  * The grants match the handlers' S3 calls (pipeline/handlers/stage.ts, storage.ts, notify.ts):
  * the two image stages GetObject their input, HeadObject (= s3:GetObject) and PutObject their
  * output, and need ListBucket on the output bucket so a missing output is a 404, not a 403;
- * notify only reads and writes the "notified" tag on the final object.
+ * notify reads the final object's metadata (HeadObject = s3:GetObject: the keyer's hint) and reads and
+ * writes its "notified" tag.
  */
 export const imageStageGrants = (inputArn: string, outputArn: string): BucketGrant[] => [
   { bucketArn: inputArn, objectActions: ["s3:GetObject"] },
@@ -60,7 +61,7 @@ export const imageStageGrants = (inputArn: string, outputArn: string): BucketGra
 ];
 
 export const notifyGrants = (finalArn: string): BucketGrant[] => [
-  { bucketArn: finalArn, objectActions: ["s3:GetObjectTagging", "s3:PutObjectTagging"] },
+  { bucketArn: finalArn, objectActions: ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging"] },
 ];
 
 /** The presign function signs PUT URLs with its own credentials: the URL can do only what it may. */

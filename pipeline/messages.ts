@@ -2,7 +2,8 @@
 export interface PhotoProcessed {
   level: "info";
   type: "photoProcessed";
-  message: { ObjectKey: string; URL: string };
+  /** `hint`: optional, a short sentence for the guest about their photo (e.g. clothes that matched the screen). */
+  message: { ObjectKey: string; URL: string; hint?: string };
 }
 
 export interface PhotoFailed {
@@ -13,10 +14,10 @@ export interface PhotoFailed {
 
 export type Notification = PhotoProcessed | PhotoFailed;
 
-export const photoProcessed = (objectKey: string, url: string): PhotoProcessed => ({
+export const photoProcessed = (objectKey: string, url: string, hint?: string): PhotoProcessed => ({
   level: "info",
   type: "photoProcessed",
-  message: { ObjectKey: objectKey, URL: url },
+  message: { ObjectKey: objectKey, URL: url, ...(hint ? { hint } : {}) },
 });
 
 export const photoFailed = (objectKey: string, reason: string): PhotoFailed => ({

@@ -21,9 +21,18 @@ export const NO_SCREEN_REASON =
  * the screen's extent. A photo with no screen is refused (PhotoError) rather than keyed as a whole.
  */
 export async function chromakeyPhoto(photo: Uint8Array, keyOptions: Partial<KeyOptions> = {}): Promise<Buffer> {
+  return (await keyStage(photo, keyOptions)).png;
+}
+
+/** chromakeyPhoto, with the hint for the guest the keyer may have (carried to the notification). */
+export async function keyStage(
+  photo: Uint8Array,
+  keyOptions: Partial<KeyOptions> = {},
+): Promise<{ png: Buffer; hint?: string }> {
   const keyed = keyPhoto(await decodePhoto(photo), keyOptions);
   if (!keyed.screen) throw new PhotoError(NO_SCREEN_REASON);
-  return encodePng(cropToExtent(keyed.image, keyed.extent));
+  const png = await encodePng(cropToExtent(keyed.image, keyed.extent));
+  return keyed.hint ? { png, hint: keyed.hint } : { png };
 }
 
 /** A keyed subject PNG -> the souvenir JPEG: theme background, subject, frame and park name. */

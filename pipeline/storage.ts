@@ -7,6 +7,8 @@ import { PhotoError } from "./errors";
 export interface StoredObject {
   bytes: Uint8Array;
   eTag: string;
+  /** The object's user metadata (x-amz-meta-*), names in lower case. */
+  metadata: Record<string, string>;
 }
 
 export async function readObject(s3: S3Client, bucket: string, key: string, maxBytes: number): Promise<StoredObject> {
@@ -20,7 +22,7 @@ export async function readObject(s3: S3Client, bucket: string, key: string, maxB
     throw new PhotoError(`the photo is too big (${megabytes(res.ContentLength)}; the limit is ${megabytes(maxBytes)})`);
   }
   const bytes = await res.Body.transformToByteArray();
-  return { bytes, eTag: unquote(res.ETag ?? "") };
+  return { bytes, eTag: unquote(res.ETag ?? ""), metadata: res.Metadata ?? {} };
 }
 
 export async function writeObject(
@@ -31,6 +33,7 @@ export async function writeObject(
   contentType: string,
   sourceETag: string,
   cacheControl?: string,
+  metadata: Record<string, string> = {},
 ): Promise<void> {
   await s3.send(
     new PutObjectCommand({
@@ -40,7 +43,7 @@ export async function writeObject(
       ContentType: contentType,
       CacheControl: cacheControl,
       // Records which input this output was made from: a repeated event for the same input is then a no-op.
-      Metadata: { "source-etag": sourceETag },
+      Metadata: { ...metadata, "source-etag": sourceETag },
     }),
   );
 }

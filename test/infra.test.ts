@@ -518,9 +518,10 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("notify: only reads and writes the 'notified' tag on Final objects, publishes on the topic", () => {
+    it("notify: reads Final objects' metadata (the hint) and their 'notified' tag, publishes on the topic", () => {
       expect(grants(rolePolicyFor("notify"))).to.deep.equal(
         [
+          `s3:GetObject ${s3("final")}/*`,
           `s3:GetObjectTagging ${s3("final")}/*`,
           `s3:PutObjectTagging ${s3("final")}/*`,
           ...stageCommon("notify"),

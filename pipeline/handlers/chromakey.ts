@@ -1,6 +1,6 @@
 import { processingKey } from "../keys";
-import { chromakeyPhoto } from "../stages";
-import { photoStage } from "./stage";
+import { keyStage } from "../stages";
+import { HINT_METADATA, photoStage } from "./stage";
 
 /** Upload bucket -> Processing bucket: the guest's photo with the screen keyed out, as an RGBA PNG. */
 export const handler = photoStage({
@@ -9,6 +9,8 @@ export const handler = photoStage({
   outputBucket: (config) => config.processingBucket,
   outputKey: processingKey,
   async process(input, _photo, config) {
-    return { body: await chromakeyPhoto(input, config.keyOptions), contentType: "image/png" };
+    const { png, hint } = await keyStage(input, config.keyOptions);
+    // The hint rides along as S3 metadata to the final photo, where notify reads it.
+    return { body: png, contentType: "image/png", ...(hint ? { metadata: { [HINT_METADATA]: hint } } : {}) };
   },
 });

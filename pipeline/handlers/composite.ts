@@ -1,6 +1,6 @@
 import { finalKey } from "../keys";
 import { compositePhoto } from "../stages";
-import { photoStage } from "./stage";
+import { HINT_METADATA, photoStage } from "./stage";
 
 /** Processing bucket -> Final bucket: the keyed subject on a theme-park scene, as a JPEG to share. */
 export const handler = photoStage({
@@ -8,13 +8,19 @@ export const handler = photoStage({
   inputBucket: (config) => config.processingBucket,
   outputBucket: (config) => config.finalBucket,
   outputKey: finalKey,
-  async process(input, photo, config) {
+  async process(input, photo, config, metadata) {
     const body = await compositePhoto(input, {
       photoId: photo.photoId,
       theme: config.theme,
       parkName: config.parkName,
     });
     // The key never changes content once written, so the CDN may keep it as long as the bucket does.
-    return { body, contentType: "image/jpeg", cacheControl: "public, max-age=86400, immutable" };
+    const hint = metadata[HINT_METADATA];
+    return {
+      body,
+      contentType: "image/jpeg",
+      cacheControl: "public, max-age=86400, immutable",
+      ...(hint ? { metadata: { [HINT_METADATA]: hint } } : {}),
+    };
   },
 });

@@ -1,4 +1,4 @@
-import { GetObjectTaggingCommand, PutObjectTaggingCommand } from "@aws-sdk/client-s3";
+import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
 import { s3Client } from "../clients";
@@ -7,6 +7,7 @@ import { decodeEventKey, finalImageUrl } from "../keys";
 import { log, timed } from "../log";
 import { photoProcessed } from "../messages";
 import { publish } from "../notifier";
+import { HINT_METADATA } from "./stage";
 
 /**
  * Final bucket -> IoT topic: tells the front-end its souvenir is ready. A tag on the final object records that
@@ -32,7 +33,9 @@ export async function handler(event: S3Event): Promise<void> {
       continue;
     }
     const url = finalImageUrl(urlBase, key);
-    await timed("publish", fields, () => publish(config, photoProcessed(key, url)));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const hint = head.Metadata?.[HINT_METADATA];
+    await timed("publish", fields, () => publish(config, photoProcessed(key, url, hint)));
     await s3.send(
       new PutObjectTaggingCommand({
         Bucket: bucket,

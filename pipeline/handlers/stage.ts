@@ -19,14 +19,25 @@ export interface PhotoStage {
   inputBucket(config: StageConfig): string;
   outputBucket(config: StageConfig): string;
   outputKey(photo: PhotoKey): string;
-  process(input: Uint8Array, photo: PhotoKey, config: StageConfig): Promise<StageOutput>;
+  /** `metadata`: the input object's user metadata (a stage passes on what the next one needs, e.g. a hint). */
+  process(
+    input: Uint8Array,
+    photo: PhotoKey,
+    config: StageConfig,
+    metadata: Record<string, string>,
+  ): Promise<StageOutput>;
 }
 
 export interface StageOutput {
   body: Uint8Array;
   contentType: string;
   cacheControl?: string;
+  /** User metadata for the output object. */
+  metadata?: Record<string, string>;
 }
+
+/** User metadata (on the processing PNG, then the final JPEG) carrying the keyer's hint to the notification. */
+export const HINT_METADATA = "hint";
 
 /** Said to the guest when the fault is ours, not their photo's. */
 export const INTERNAL_FAILURE_REASON = "something went wrong on our side while processing the photo; please try again";
@@ -103,11 +114,20 @@ async function handleRecord(
       }
       const input = await timed("read", fields, () => readObject(s3, inputBucket, key, config.maxUploadBytes));
       abandoned.throwIfAborted();
-      const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
+      const output = await timed("process", fields, () => stage.process(input.bytes, photo, config, input.metadata));
       // The guest has been told it failed: a late output would contradict that.
       abandoned.throwIfAborted();
       await timed("write", fields, () =>
-        writeObject(s3, outputBucket, outKey, output.body, output.contentType, input.eTag, output.cacheControl),
+        writeObject(
+          s3,
+          outputBucket,
+          outKey,
+          output.body,
+          output.contentType,
+          input.eTag,
+          output.cacheControl,
+          output.metadata,
+        ),
       );
       log("info", "done", { ...fields, output: `${outputBucket}/${outKey}`, bytes: output.body.length });
     });
