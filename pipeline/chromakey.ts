@@ -8,8 +8,8 @@ import {
   spread,
 } from "./key-foreground";
 import { refineEdges } from "./key-edge";
-import { clearCreases } from "./key-cleanup";
-import { solidifyCores } from "./key-core";
+import { creaseZone } from "./key-cleanup";
+import { coreLevels } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
 import { MIN_PLATE_KEY, rawMatte } from "./key-matte";
 import { detectScreen, type Screen } from "./key-screen";
@@ -160,9 +160,12 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const fgMap = createForegroundMap(width, height, fgCell);
 
   // Raw matte, with spill-lit regions of the subject recognised as solid.
-  const { raw: rawAlpha, shade } = rawMatte(img, screen, plate);
-  solidifyCores(rawAlpha, width, height, clipBlack, clipWhite);
-  clearCreases(rawAlpha, shade, width, height, clipWhite);
+  const { raw: rawAlpha, shade, blocks } = rawMatte(img, screen, plate, clipBlack, clipWhite);
+  // Refinement maps over blocks, applied to the raw matte in pass 1: spill-lit cores are solid,
+  // creases away from the guest are screen.
+  const cores = coreLevels(blocks, width, height);
+  const creases = creaseZone(blocks, width, height, cores);
+  const blockColumn = blocks.column;
 
   // Pass 1: alpha from the raw matte; opaque pixels feed the foreground map.
   const fgColumn = new Int32Array(width);
@@ -170,12 +173,22 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
   for (let y = 0; y < height; y++) {
     const fgRow = Math.floor(y / fgCell) * fgMap.cols;
+    const blockRow = Math.floor(y / blocks.size) * blocks.cols;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
       const p = 4 * i;
       const c0 = data[p + i0]!;
       const c1 = data[p + i1]!;
-      const raw = rawAlpha[i]!;
+      let raw = rawAlpha[i]!;
+      const block = blockRow + blockColumn[x]!;
+      const s = shade[i]!;
+      if (s < 255 && creases[block]) raw = (raw * s) / 255;
+      if (cores !== null) {
+        const level = cores[block]!;
+        // Bare screen stays bare: only the guest's own fractional pixels are rescaled.
+        if (level > 0 && raw >= clipBlack && raw < clipWhite / level) raw /= level;
+      }
+      rawAlpha[i] = raw;
       const a = clipAlpha(raw, clipBlack, clipWhite);
       alpha[i] = a;
       if (a < 1) {

@@ -1,7 +1,53 @@
-/** Small helpers for the keyer's passes that reason over a coarse grid of blocks instead of pixels. */
+/**
+ * The raw matte summarised over a coarse grid of blocks, gathered while it is computed: the passes that
+ * reason about regions (spill-lit cores, creases away from the guest) read these instead of the pixels.
+ */
+export interface BlockStats {
+  /** Block edge in pixels. */
+  readonly size: number;
+  readonly cols: number;
+  readonly rows: number;
+  /** Per block: pixels in it, then those that are bare screen, fractional, or opaque (by clipBlack / clipWhite). */
+  readonly total: Uint32Array;
+  readonly bare: Uint32Array;
+  readonly part: Uint32Array;
+  readonly solid: Uint32Array;
+  /** Sum of the fractional pixels' raw alpha. */
+  readonly partSum: Float32Array;
+  /** Block column of each pixel column. */
+  readonly column: Int32Array;
+}
 
-export /** Chamfer distance (in blocks, 8-connected) from every block to the nearest marked one. */
-function blockDistance(marked: Uint8Array, cols: number, rows: number): Uint16Array {
+/** Block edge as a share of the photo's long side: 8 px at the working size. */
+const BLOCK_SHARE = 1 / 256;
+
+export function createBlockStats(width: number, height: number): BlockStats {
+  const size = Math.max(2, Math.round(Math.max(width, height) * BLOCK_SHARE));
+  const cols = Math.ceil(width / size);
+  const rows = Math.ceil(height / size);
+  const n = cols * rows;
+  const total = new Uint32Array(n);
+  for (let r = 0; r < rows; r++) {
+    const h = Math.min(size, height - r * size);
+    for (let c = 0; c < cols; c++) total[r * cols + c] = h * Math.min(size, width - c * size);
+  }
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.floor(x / size);
+  return {
+    size,
+    cols,
+    rows,
+    total,
+    bare: new Uint32Array(n),
+    part: new Uint32Array(n),
+    solid: new Uint32Array(n),
+    partSum: new Float32Array(n),
+    column,
+  };
+}
+
+/** Chamfer distance (in blocks, 8-connected) from every block to the nearest marked one. */
+export function blockDistance(marked: Uint8Array, cols: number, rows: number): Uint16Array {
   const far = 0xffff;
   const d = new Uint16Array(cols * rows);
   for (let b = 0; b < d.length; b++) d[b] = marked[b] ? 0 : far;

@@ -90,9 +90,10 @@ function screenCells(
   const counts = new Uint32Array(cols * rows);
   const totals = new Uint32Array(cols * rows);
   const bare = bareTest(img, screen, tolerance);
-  for (let y = 0; y < height; y += 2) {
+  const step = Math.max(1, cell >> 2);
+  for (let y = 0; y < height; y += step) {
     const rowCell = Math.floor(y / cell) * cols;
-    for (let x = 0; x < width; x += 2) {
+    for (let x = 0; x < width; x += step) {
       const c = rowCell + Math.floor(x / cell);
       totals[c]!++;
       if (bare(y * width + x)) counts[c]!++;

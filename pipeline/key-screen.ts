@@ -48,42 +48,42 @@ export function detectScreen(img: Rgba, colour: "auto" | "green" | "blue", minFr
 
   const key = chosen === "green" ? 1 : 2;
   const others: [number, number] = chosen === "green" ? [0, 2] : [0, 1];
-  const chroma = (r: number, g: number, b: number, visit: (c0: number, c1: number) => void): void => {
+  // The chroma of every screen-like sample, once.
+  const c0s = new Float32Array(counts[chosen]);
+  const c1s = new Float32Array(counts[chosen]);
+  const weights = new Uint8Array(counts[chosen]);
+  let m = 0;
+  forSample(img, step, (r, g, b, x, y) => {
     const k = key === 1 ? g : b;
-    const o0 = r;
     const o1 = key === 1 ? b : g;
-    if (k < MIN_LEVEL || k - Math.max(o0, o1) <= CANDIDATE_EXCESS * k) return;
-    visit(o0 / k, o1 / k);
-  };
+    if (k < MIN_LEVEL || k - Math.max(r, o1) <= CANDIDATE_EXCESS * k || m >= c0s.length) return;
+    c0s[m] = r / k;
+    c1s[m] = o1 / k;
+    weights[m++] = screenPrior(x, y, img.width, img.height);
+  });
   // The screen is the largest cluster of screen-like chroma (weighted towards the photo's top and
   // sides), not their overall median: a big green shirt would drag that towards its own colour and
   // leave the real screen half keyed.
   const mode = new Uint32Array(MODE_BINS * MODE_BINS);
   const bin = (v: number): number => Math.min(MODE_BINS - 1, Math.floor(v * MODE_BINS));
-  forSample(img, step, (r, g, b, x, y) =>
-    chroma(r, g, b, (c0, c1) => {
-      mode[bin(c0) * MODE_BINS + bin(c1)]! += screenPrior(x, y, img.width, img.height);
-    }),
-  );
+  for (let j = 0; j < m; j++) mode[bin(c0s[j]!) * MODE_BINS + bin(c1s[j]!)]! += weights[j]!;
   const [m0, m1] = peak(mode);
   const hist0 = new Uint32Array(BINS);
   const hist1 = new Uint32Array(BINS);
   let total = 0;
-  forSample(img, step, (r, g, b) =>
-    chroma(r, g, b, (c0, c1) => {
-      if (Math.abs(c0 - m0) > SCREEN_SPREAD || Math.abs(c1 - m1) > SCREEN_SPREAD) return;
-      hist0[Math.min(BINS - 1, Math.floor(c0 * BINS))]!++;
-      hist1[Math.min(BINS - 1, Math.floor(c1 * BINS))]!++;
-      total++;
-    }),
-  );
+  for (let j = 0; j < m; j++) {
+    const c0 = c0s[j]!;
+    const c1 = c1s[j]!;
+    if (Math.abs(c0 - m0) > SCREEN_SPREAD || Math.abs(c1 - m1) > SCREEN_SPREAD) continue;
+    hist0[Math.min(BINS - 1, Math.floor(c0 * BINS))]!++;
+    hist1[Math.min(BINS - 1, Math.floor(c1 * BINS))]!++;
+    total++;
+  }
   const ratios: [number, number] = [median(hist0, total), median(hist1, total)];
   let other = 0;
-  forSample(img, step, (r, g, b) =>
-    chroma(r, g, b, (c0, c1) => {
-      if (Math.abs(c0 - ratios[0]) > SCREEN_SPREAD || Math.abs(c1 - ratios[1]) > SCREEN_SPREAD) other++;
-    }),
-  );
+  for (let j = 0; j < m; j++) {
+    if (Math.abs(c0s[j]! - ratios[0]) > SCREEN_SPREAD || Math.abs(c1s[j]! - ratios[1]) > SCREEN_SPREAD) other++;
+  }
   return { key, others, ratios, coverage, screenLike: other / Math.max(1, sampled) };
 }
 
