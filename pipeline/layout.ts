@@ -61,6 +61,30 @@ export interface CutSides {
   top?: boolean;
 }
 
+/** Alpha from which a pixel on the photo's border counts as the guest being cut there. */
+const CUT_ALPHA = 128;
+/** Share of a border's length that such pixels must cover: a stray strand or a speck of noise is no cut. */
+const CUT_SHARE = 0.01;
+
+/**
+ * The sides (left, right, top) where the photo cuts the guest off: the outermost line holds solid
+ * pixels of the guest over at least CUT_SHARE of its length (and 2 pixels).
+ */
+export function cutSides(img: Rgba): CutSides {
+  const { width, height, data } = img;
+  const count = (x0: number, y0: number, dx: number, dy: number, n: number): boolean => {
+    let solid = 0;
+    for (let k = 0; k < n; k++) if (data[4 * ((y0 + k * dy) * width + x0 + k * dx) + 3]! >= CUT_ALPHA) solid++;
+    return solid >= Math.max(2, CUT_SHARE * n);
+  };
+  if (width < 1 || height < 1) return {};
+  return {
+    left: count(0, 0, 0, 1, height),
+    right: count(width - 1, 0, 0, 1, height),
+    top: count(0, 0, 1, 0, width),
+  };
+}
+
 export interface LayoutOptions {
   maxUpscale?: number;
   /**

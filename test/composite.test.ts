@@ -6,7 +6,7 @@ import { composite, fitText, THEMES, chooseTheme } from "../pipeline/composite";
 import { PhotoError } from "../pipeline/errors";
 import { readImageHeader } from "../pipeline/image-input";
 import { encodeJpeg } from "../pipeline/image-output";
-import { alphaBounds, layoutSubject, MAX_UPSCALE } from "../pipeline/layout";
+import { alphaBounds, cutSides, layoutSubject, MAX_UPSCALE } from "../pipeline/layout";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 import {
   BANNER,
@@ -220,6 +220,16 @@ describe("composite: guests cut off by the photo's edge", function () {
       });
     }
   }
+
+  it("counts a side as cut only where the guest is solid along it, not a stray strand or speck", () => {
+    const img = cutGuest(600, 800, "left");
+    expect(cutSides(img)).to.deep.equal({ left: true, right: false, top: false });
+    // A faint strand reaching the top and a one-pixel speck on the right are no cut.
+    for (let x = 250; x < 260; x++) img.data[x * 4 + 3] = 60;
+    img.data[(400 * 600 + 599) * 4 + 3] = 255;
+    expect(cutSides(img)).to.deep.equal({ left: true, right: false, top: false });
+    expect(cutSides(cutGuest(600, 800, "top")).top).to.equal(true);
+  });
 
   it("lays a cut side on the page's edge, keeps the guest standing on the bottom, and aspect unchanged", () => {
     const page = { x: 0, y: 0, width: OUTPUT_WIDTH, height: OUTPUT_HEIGHT };
