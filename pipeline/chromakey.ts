@@ -8,6 +8,7 @@ import {
   spread,
 } from "./key-foreground";
 import { refineEdges } from "./key-edge";
+import { blockStats } from "./key-blocks";
 import { creaseZone } from "./key-cleanup";
 import { coreLevels } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
@@ -160,7 +161,8 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const fgMap = createForegroundMap(width, height, fgCell);
 
   // Raw matte, with spill-lit regions of the subject recognised as solid.
-  const { raw: rawAlpha, shade, blocks } = rawMatte(img, screen, plate, clipBlack, clipWhite);
+  const { raw: rawAlpha, shade } = rawMatte(img, screen, plate);
+  const blocks = blockStats(rawAlpha, width, height, clipBlack, clipWhite);
   // Refinement maps over blocks, applied to the raw matte in pass 1: spill-lit cores are solid,
   // creases away from the guest are screen.
   const cores = coreLevels(blocks, width, height);

@@ -7,7 +7,7 @@ export interface BlockStats {
   readonly size: number;
   readonly cols: number;
   readonly rows: number;
-  /** Per block: pixels in it, then those that are bare screen, fractional, or opaque (by clipBlack / clipWhite). */
+  /** Per block: pixels counted in it, then those that are bare screen, fractional, or opaque (by clipBlack / clipWhite). */
   readonly total: Uint32Array;
   readonly bare: Uint32Array;
   readonly part: Uint32Array;
@@ -21,29 +21,49 @@ export interface BlockStats {
 /** Block edge as a share of the photo's long side: 8 px at the working size. */
 const BLOCK_SHARE = 1 / 256;
 
-export function createBlockStats(width: number, height: number): BlockStats {
+/**
+ * Counts, per block, the pixels of the raw matte that are bare screen (below clipBlack), fractional, or
+ * opaque (clipWhite and above), on every other row and column: shares need no more. Pure.
+ */
+export function blockStats(
+  raw: Float32Array,
+  width: number,
+  height: number,
+  clipBlack: number,
+  clipWhite: number,
+): BlockStats {
   const size = Math.max(2, Math.round(Math.max(width, height) * BLOCK_SHARE));
   const cols = Math.ceil(width / size);
   const rows = Math.ceil(height / size);
   const n = cols * rows;
-  const total = new Uint32Array(n);
-  for (let r = 0; r < rows; r++) {
-    const h = Math.min(size, height - r * size);
-    for (let c = 0; c < cols; c++) total[r * cols + c] = h * Math.min(size, width - c * size);
-  }
   const column = new Int32Array(width);
   for (let x = 0; x < width; x++) column[x] = Math.floor(x / size);
-  return {
+  const stats = {
     size,
     cols,
     rows,
-    total,
+    total: new Uint32Array(n),
     bare: new Uint32Array(n),
     part: new Uint32Array(n),
     solid: new Uint32Array(n),
     partSum: new Float32Array(n),
     column,
   };
+  const { total, bare, part, solid, partSum } = stats;
+  for (let y = 0; y < height; y += 2) {
+    const rowBlock = Math.floor(y / size) * cols;
+    for (let x = 0, i = y * width; x < width; x += 2, i += 2) {
+      const b = rowBlock + column[x]!;
+      const r = raw[i]!;
+      total[b]!++;
+      if (r < clipBlack) bare[b]!++;
+      else if (r < clipWhite) {
+        part[b]!++;
+        partSum[b]! += r;
+      } else solid[b]!++;
+    }
+  }
+  return stats;
 }
 
 /** Chamfer distance (in blocks, 8-connected) from every block to the nearest marked one. */

@@ -1,4 +1,3 @@
-import { createBlockStats, type BlockStats } from "./key-blocks";
 import type { Screen } from "./key-screen";
 import { plateRow, plateSampler, type Plate } from "./key-plate";
 import type { Rgba } from "./rgba";
@@ -25,16 +24,12 @@ export interface RawMatte {
   raw: Float32Array;
   /** Per pixel, 0-255: how much of its raw alpha survives if it is screen in a crease or shadow (255: all). */
   shade: Uint8Array;
-  /** The matte summarised per block (bare screen / fractional / opaque by clipBlack and clipWhite). */
-  blocks: BlockStats;
 }
 
-export function rawMatte(img: Rgba, screen: Screen, plate: Plate, clipBlack: number, clipWhite: number): RawMatte {
+export function rawMatte(img: Rgba, screen: Screen, plate: Plate): RawMatte {
   const { width, height, data } = img;
   const raw = new Float32Array(width * height);
   const shade = new Uint8Array(width * height).fill(255);
-  const blocks = createBlockStats(width, height);
-  const { bare, part, solid, partSum, column } = blocks;
   const sampler = plateSampler(plate, width);
   const line = new Float32Array(plate.cols * 3);
   const bg = new Float32Array(width * 3);
@@ -42,17 +37,14 @@ export function rawMatte(img: Rgba, screen: Screen, plate: Plate, clipBlack: num
   const [i0, i1] = screen.others;
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);
-    const rowBlock = Math.floor(y / blocks.size) * blocks.cols;
     for (let x = 0, i = y * width, p = 4 * i, q = 0; x < width; x++, i++, p += 4, q += 3) {
       const b0 = bg[q + i0]!;
       const b1 = bg[q + i1]!;
       const plateKey = bg[q + key]! - (b0 > b1 ? b0 : b1);
       const c0 = data[p + i0]!;
       const c1 = data[p + i1]!;
-      const b = rowBlock + column[x]!;
       if (!(plateKey > MIN_PLATE_KEY)) {
         raw[i] = NO_SCREEN_RAW;
-        solid[b]!++;
         continue;
       }
       const ck = data[p + key]!;
@@ -66,12 +58,7 @@ export function rawMatte(img: Rgba, screen: Screen, plate: Plate, clipBlack: num
         if (d < 2 * SHADE_CHROMA) shade[i] = d <= SHADE_CHROMA ? 0 : (255 * (d - SHADE_CHROMA)) / SHADE_CHROMA;
       }
       raw[i] = r;
-      if (r < clipBlack) bare[b]!++;
-      else if (r < clipWhite) {
-        part[b]!++;
-        partSum[b]! += r;
-      } else solid[b]!++;
     }
   }
-  return { raw, shade, blocks };
+  return { raw, shade };
 }
