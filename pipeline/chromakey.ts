@@ -1,4 +1,4 @@
-import { estimatePlate, plateAt, plateLine, plateSampler } from "./key-plate";
+import { estimatePlate, plateAt, plateLine, plateRow, plateSampler } from "./key-plate";
 import {
   createForegroundMap,
   fillForeground,
@@ -12,9 +12,14 @@ import { blockStats } from "./key-blocks";
 import { creaseZone } from "./key-cleanup";
 import { coreLevels } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
-import { MIN_PLATE_KEY, rawMatte } from "./key-matte";
+import { creaseShade, MIN_PLATE_KEY, rawAlphaAt } from "./key-matte";
 import { detectScreen, type Screen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
+
+// Local bindings for the per-pixel helpers of pass 1: a module loader may turn an imported name into a
+// getter call on every use, which keeps the engine from inlining it in the hottest loop.
+const rawAt = rawAlphaAt;
+const shadeAt = creaseShade;
 
 /** Settings of the keyer. Every field is a deploy-time setting (env CHROMAKEY_OPTIONS, JSON). */
 export interface KeyOptions {
@@ -160,9 +165,8 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const fgCell = Math.max(2, Math.round(Math.max(width, height) / 320));
   const fgMap = createForegroundMap(width, height, fgCell);
 
-  // Raw matte, with spill-lit regions of the subject recognised as solid.
-  const { raw: rawAlpha, shade } = rawMatte(img, screen, plate);
-  const blocks = blockStats(rawAlpha, width, height, clipBlack, clipWhite);
+  // Block statistics of the raw matte (on a sparse grid), for the refinement maps.
+  const blocks = blockStats(img, screen, plate, clipBlack, clipWhite);
   // Refinement maps over blocks, applied to the raw matte in pass 1: spill-lit cores are solid,
   // creases away from the guest are screen.
   const cores = coreLevels(blocks, width, height);
@@ -173,7 +177,10 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   const fgColumn = new Int32Array(width);
   for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
+  const rawAlpha = new Float32Array(width * height);
+  const bg = new Float32Array(width * 3);
   for (let y = 0; y < height; y++) {
+    plateRow(plate, sampler, y, line, bg);
     const fgRow = Math.floor(y / fgCell) * fgMap.cols;
     const blockRow = Math.floor(y / blocks.size) * blocks.cols;
     for (let x = 0; x < width; x++) {
@@ -181,10 +188,9 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
       const p = 4 * i;
       const c0 = data[p + i0]!;
       const c1 = data[p + i1]!;
-      let raw = rawAlpha[i]!;
+      let raw = rawAt(data, p, bg, 3 * x, key, i0, i1);
       const block = blockRow + blockColumn[x]!;
-      const s = shade[i]!;
-      if (s < 255 && creases[block]) raw = (raw * s) / 255;
+      if (raw > 0 && raw < 1 && creases[block]) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1);
       if (cores !== null) {
         const level = cores[block]!;
         // Bare screen stays bare: only the guest's own fractional pixels are rescaled.

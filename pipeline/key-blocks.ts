@@ -1,3 +1,8 @@
+import { rawAlphaAt } from "./key-matte";
+import { plateRow, plateSampler, type Plate } from "./key-plate";
+import type { Screen } from "./key-screen";
+import type { Rgba } from "./rgba";
+
 /**
  * The raw matte summarised over a coarse grid of blocks, gathered while it is computed: the passes that
  * reason about regions (spill-lit cores, creases away from the guest) read these instead of the pixels.
@@ -23,15 +28,11 @@ const BLOCK_SHARE = 1 / 256;
 
 /**
  * Counts, per block, the pixels of the raw matte that are bare screen (below clipBlack), fractional, or
- * opaque (clipWhite and above), on every other row and column: shares need no more. Pure.
+ * opaque (clipWhite and above), on every other row and column: shares need no more, and the matte itself
+ * is made later, row by row, in pass 1. Pure.
  */
-export function blockStats(
-  raw: Float32Array,
-  width: number,
-  height: number,
-  clipBlack: number,
-  clipWhite: number,
-): BlockStats {
+export function blockStats(img: Rgba, screen: Screen, plate: Plate, clipBlack: number, clipWhite: number): BlockStats {
+  const { width, height } = img;
   const size = Math.max(2, Math.round(Math.max(width, height) * BLOCK_SHARE));
   const cols = Math.ceil(width / size);
   const rows = Math.ceil(height / size);
@@ -50,11 +51,18 @@ export function blockStats(
     column,
   };
   const { total, bare, part, solid, partSum } = stats;
+  const sampler = plateSampler(plate, width);
+  const line = new Float32Array(plate.cols * 3);
+  const bg = new Float32Array(width * 3);
+  const { data } = img;
+  const { key } = screen;
+  const [i0, i1] = screen.others;
   for (let y = 0; y < height; y += 2) {
+    plateRow(plate, sampler, y, line, bg);
     const rowBlock = Math.floor(y / size) * cols;
-    for (let x = 0, i = y * width; x < width; x += 2, i += 2) {
+    for (let x = 0; x < width; x += 2) {
       const b = rowBlock + column[x]!;
-      const r = raw[i]!;
+      const r = rawAlphaAt(data, 4 * (y * width + x), bg, 3 * x, key, i0, i1);
       total[b]!++;
       if (r < clipBlack) bare[b]!++;
       else if (r < clipWhite) {

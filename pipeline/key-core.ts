@@ -61,8 +61,9 @@ export function coreLevels(blocks: BlockStats, width: number, height: number): F
       const b = stack.pop()!;
       members.push(b);
       const x = b % cols;
-      for (const d of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
-        if (d < 0 || d >= n || label[d] || !isPart[d] || dist[d]! < depth) continue;
+      for (let k = 0; k < 4; k++) {
+        const d = neighbour(b, x, k, cols, n);
+        if (d < 0 || label[d] || !isPart[d] || dist[d]! < depth) continue;
         label[d] = 1;
         stack.push(d);
       }
@@ -85,8 +86,9 @@ export function coreLevels(blocks: BlockStats, width: number, height: number): F
       if (level[b]! < 0) continue;
       const x = b % cols;
       let low = level[b]! || Infinity;
-      for (const d of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
-        if (d >= 0 && d < n && level[d]! > 0 && level[d]! < low) low = level[d]!;
+      for (let k = 0; k < 4; k++) {
+        const d = neighbour(b, x, k, cols, n);
+        if (d >= 0 && level[d]! > 0 && level[d]! < low) low = level[d]!;
       }
       if (low < Infinity) next[b] = low;
     }
@@ -94,4 +96,10 @@ export function coreLevels(blocks: BlockStats, width: number, height: number): F
   }
   for (let b = 0; b < n; b++) if (level[b]! < 0) level[b] = 0;
   return level;
+}
+
+/** The k-th (0..3: left, right, up, down) 4-neighbour of block b at column x, or -1 off the grid. */
+function neighbour(b: number, x: number, k: number, cols: number, n: number): number {
+  const d = k === 0 ? (x > 0 ? b - 1 : -1) : k === 1 ? (x < cols - 1 ? b + 1 : -1) : k === 2 ? b - cols : b + cols;
+  return d >= 0 && d < n ? d : -1;
 }

@@ -34,33 +34,32 @@ const MIN_LEVEL = 32;
  * when less than `minFraction` of the photo looks like either.
  */
 export function detectScreen(img: Rgba, colour: "auto" | "green" | "blue", minFraction: number): Screen | null {
-  const step = Math.max(1, Math.floor(Math.sqrt((img.width * img.height) / 250_000)));
-  const counts = { green: 0, blue: 0 };
+  const { width, height, data } = img;
+  const step = Math.max(1, Math.floor(Math.sqrt((width * height) / 250_000)));
+  const capacity = Math.ceil(width / step) * Math.ceil(height / step);
+  // One pass over the samples: the chroma of each screen-like one, green and blue apart.
+  const found = { green: candidates(capacity), blue: candidates(capacity) };
   let sampled = 0;
-  forSample(img, step, (r, g, b) => {
-    sampled++;
-    if (g >= MIN_LEVEL && g - Math.max(r, b) > CANDIDATE_EXCESS * g) counts.green++;
-    else if (b >= MIN_LEVEL && b - Math.max(r, g) > CANDIDATE_EXCESS * b) counts.blue++;
-  });
-  const chosen = colour === "auto" ? (counts.green >= counts.blue ? "green" : "blue") : colour;
-  const coverage = counts[chosen] / Math.max(1, sampled);
+  for (let y = step >> 1; y < height; y += step) {
+    for (let x = step >> 1; x < width; x += step) {
+      const o = 4 * (y * width + x);
+      const r = data[o]!;
+      const g = data[o + 1]!;
+      const b = data[o + 2]!;
+      sampled++;
+      if (g >= MIN_LEVEL && g - (r > b ? r : b) > CANDIDATE_EXCESS * g)
+        found.green.add(r / g, b / g, x, y, width, height);
+      else if (b >= MIN_LEVEL && b - (r > g ? r : g) > CANDIDATE_EXCESS * b)
+        found.blue.add(r / b, g / b, x, y, width, height);
+    }
+  }
+  const chosen = colour === "auto" ? (found.green.n >= found.blue.n ? "green" : "blue") : colour;
+  const coverage = found[chosen].n / Math.max(1, sampled);
   if (coverage < minFraction) return null;
 
   const key = chosen === "green" ? 1 : 2;
   const others: [number, number] = chosen === "green" ? [0, 2] : [0, 1];
-  // The chroma of every screen-like sample, once.
-  const c0s = new Float32Array(counts[chosen]);
-  const c1s = new Float32Array(counts[chosen]);
-  const weights = new Uint8Array(counts[chosen]);
-  let m = 0;
-  forSample(img, step, (r, g, b, x, y) => {
-    const k = key === 1 ? g : b;
-    const o1 = key === 1 ? b : g;
-    if (k < MIN_LEVEL || k - Math.max(r, o1) <= CANDIDATE_EXCESS * k || m >= c0s.length) return;
-    c0s[m] = r / k;
-    c1s[m] = o1 / k;
-    weights[m++] = screenPrior(x, y, img.width, img.height);
-  });
+  const { c0s, c1s, weights, n: m } = found[chosen];
   // The screen is the largest cluster of screen-like chroma (weighted towards the photo's top and
   // sides), not their overall median: a big green shirt would drag that towards its own colour and
   // leave the real screen half keyed.
@@ -110,18 +109,23 @@ function peak(hist: Uint32Array): [number, number] {
   return [(Math.floor(at / MODE_BINS) + 0.5) / MODE_BINS, ((at % MODE_BINS) + 0.5) / MODE_BINS];
 }
 
-function forSample(
-  img: Rgba,
-  step: number,
-  visit: (r: number, g: number, b: number, x: number, y: number) => void,
-): void {
-  const { width, height, data } = img;
-  for (let y = step >> 1; y < height; y += step) {
-    for (let x = step >> 1; x < width; x += step) {
-      const o = 4 * (y * width + x);
-      visit(data[o]!, data[o + 1]!, data[o + 2]!, x, y);
-    }
-  }
+/** Chroma (other channels over the screen's) and prior weight of screen-like samples. */
+function candidates(capacity: number) {
+  const c0s = new Float32Array(capacity);
+  const c1s = new Float32Array(capacity);
+  const weights = new Uint8Array(capacity);
+  const list = {
+    c0s,
+    c1s,
+    weights,
+    n: 0,
+    add(c0: number, c1: number, x: number, y: number, width: number, height: number): void {
+      c0s[list.n] = c0;
+      c1s[list.n] = c1;
+      weights[list.n++] = screenPrior(x, y, width, height);
+    },
+  };
+  return list;
 }
 
 /**
