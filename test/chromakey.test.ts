@@ -5,6 +5,10 @@ import { decodePhoto } from "../pipeline/image-input";
 import { encodeJpeg } from "../pipeline/image-output";
 import { alphaBounds } from "../pipeline/layout";
 import { chromakeyPhoto, NO_SCREEN_REASON } from "../pipeline/stages";
+import type { BlockStats } from "../pipeline/key-blocks";
+import { creaseZone } from "../pipeline/key-cleanup";
+import { coreLevels } from "../pipeline/key-core";
+import { creaseShade, rawAlphaAt } from "../pipeline/key-matte";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 import { generateScene, type GroundTruth } from "./groundtruth/scene";
 import { scoreKey } from "./groundtruth/metrics";
@@ -282,5 +286,81 @@ describe("chromakey: clothes of the screen's colour", function () {
       .and.match(/wear something that isn't green/);
     expect(keyPhoto((await small(16, "green")).observed).hint).to.equal(undefined);
     expect(keyPhoto((await small(17, "blue")).observed).hint).to.equal(undefined);
+  });
+});
+
+describe("chromakey passes, one by one", () => {
+  const plateGreen = Float32Array.from([40, 165, 70]);
+  const pixel = (r: number, g: number, b: number) => Uint8ClampedArray.from([r, g, b, 255]);
+
+  it("raw matte: 0 on the plate's colour, 1 or more on a colour far from it, fractional on a mix", () => {
+    expect(rawAlphaAt(pixel(40, 165, 70), 0, plateGreen, 0, 1, 0, 2)).to.be.closeTo(0, 1e-6);
+    expect(rawAlphaAt(pixel(200, 150, 120), 0, plateGreen, 0, 1, 0, 2)).to.be.at.least(1);
+    const half = rawAlphaAt(pixel(120, 158, 95), 0, plateGreen, 0, 1, 0, 2);
+    expect(half).to.be.within(0.3, 0.7);
+  });
+
+  it("crease test: a darker pixel of the plate's own chroma is screen; a dark strand's mix is not", () => {
+    expect(creaseShade(pixel(20, 82, 35), 0, plateGreen, 0, 1, 0, 2)).to.equal(0);
+    // 40 % dark-brown hair over the screen: the chroma shifts towards the hair's.
+    const strand = [0.4 * 26 + 0.6 * 40, 0.4 * 21 + 0.6 * 165, 0.4 * 18 + 0.6 * 70].map(Math.round) as [
+      number,
+      number,
+      number,
+    ];
+    expect(creaseShade(pixel(...strand), 0, plateGreen, 0, 1, 0, 2)).to.equal(1);
+    // Brighter than the plate: never a crease.
+    expect(creaseShade(pixel(60, 200, 90), 0, plateGreen, 0, 1, 0, 2)).to.equal(1);
+  });
+
+  /** Block statistics of a raw matte painted by a function of the block's position (every block uniform). */
+  function statsOf(cols: number, rows: number, raw: (c: number, r: number) => number): BlockStats {
+    const n = cols * rows;
+    const stats = {
+      size: 8,
+      cols,
+      rows,
+      total: new Uint32Array(n).fill(16),
+      bare: new Uint32Array(n),
+      part: new Uint32Array(n),
+      solid: new Uint32Array(n),
+      partSum: new Float32Array(n),
+      column: new Int32Array(cols * 8).map((_, x) => Math.floor(x / 8)),
+    };
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const b = r * cols + c;
+        const v = raw(c, r);
+        if (v < 0.08) stats.bare[b] = 16;
+        else if (v < 0.87) {
+          stats.part[b] = 16;
+          stats.partSum[b] = 16 * v;
+        } else stats.solid[b] = 16;
+      }
+    }
+    return stats;
+  }
+
+  it("spill cores: a large fractional region deep inside the guest gets its opaque level; a small one does not", () => {
+    // 64 x 64 blocks of 8 px (512 px): screen around a 40 x 40-block guest reading 0.5 (a spill-lit shirt).
+    const inside = (c: number, r: number) => c >= 12 && c < 52 && r >= 24;
+    const shirt = coreLevels(
+      statsOf(64, 64, (c, r) => (inside(c, r) ? 0.5 : 0)),
+      512,
+      512,
+    )!;
+    expect(shirt[40 * 64 + 32]).to.be.closeTo(0.85 * 0.5, 1e-6);
+    // A solid guest holding a 6 x 10-block glass reading 0.4: no core.
+    const glass = (c: number, r: number) => c >= 40 && c < 46 && r >= 30 && r < 40;
+    const held = statsOf(64, 64, (c, r) => (glass(c, r) ? 0.4 : inside(c, r) ? 1.2 : 0));
+    expect(coreLevels(held, 512, 512)).to.equal(null);
+  });
+
+  it("crease zone: only blocks well away from anything solid", () => {
+    const stats = statsOf(64, 64, (c, r) => (c >= 24 && c < 40 && r >= 32 ? 1.2 : 0));
+    const zone = creaseZone(stats, 512, 512, null);
+    expect(zone[10 * 64 + 2]).to.equal(1);
+    expect(zone[40 * 64 + 30]).to.equal(0);
+    expect(zone[40 * 64 + 22]).to.equal(0);
   });
 });
