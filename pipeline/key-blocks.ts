@@ -1,5 +1,5 @@
 import { rawAlphaAt } from "./key-matte";
-import { plateRow, plateSampler, type Plate } from "./key-plate";
+import { plateAt, plateLine, plateSampler, type Plate } from "./key-plate";
 import type { Screen } from "./key-screen";
 import type { Rgba } from "./rgba";
 
@@ -28,8 +28,8 @@ const BLOCK_SHARE = 1 / 256;
 
 /**
  * Counts, per block, the pixels of the raw matte that are bare screen (below clipBlack), fractional, or
- * opaque (clipWhite and above), on every other row and column: shares need no more, and the matte itself
- * is made later, row by row, in pass 1. Pure.
+ * opaque (clipWhite and above), on a sparse grid: shares need no more, and the matte itself is made later,
+ * row by row, in pass 1. Pure.
  */
 export function blockStats(img: Rgba, screen: Screen, plate: Plate, clipBlack: number, clipWhite: number): BlockStats {
   const { width, height } = img;
@@ -53,16 +53,20 @@ export function blockStats(img: Rgba, screen: Screen, plate: Plate, clipBlack: n
   const { total, bare, part, solid, partSum } = stats;
   const sampler = plateSampler(plate, width);
   const line = new Float32Array(plate.cols * 3);
-  const bg = new Float32Array(width * 3);
+  const bg = new Float32Array(3);
   const { data } = img;
   const { key } = screen;
   const [i0, i1] = screen.others;
-  for (let y = 0; y < height; y += 2) {
-    plateRow(plate, sampler, y, line, bg);
+  // Eight samples a block at the working size (two rows of four); every pixel of the tiny blocks of small photos.
+  const rowStep = Math.max(1, (size >> 2) << 1);
+  const colStep = Math.max(1, size >> 2);
+  for (let y = 0; y < height; y += rowStep) {
+    plateLine(plate, y, line);
     const rowBlock = Math.floor(y / size) * cols;
-    for (let x = 0; x < width; x += 2) {
+    for (let x = 0; x < width; x += colStep) {
       const b = rowBlock + column[x]!;
-      const r = rawAlphaAt(data, 4 * (y * width + x), bg, 3 * x, key, i0, i1);
+      plateAt(plate, sampler, line, x, bg);
+      const r = rawAlphaAt(data, 4 * (y * width + x), bg, 0, key, i0, i1);
       total[b]!++;
       if (r < clipBlack) bare[b]!++;
       else if (r < clipWhite) {

@@ -37,40 +37,54 @@ export function detectScreen(img: Rgba, colour: "auto" | "green" | "blue", minFr
   const { width, height, data } = img;
   const step = Math.max(1, Math.floor(Math.sqrt((width * height) / 250_000)));
   const capacity = Math.ceil(width / step) * Math.ceil(height / step);
-  // One pass over the samples: the chroma of each screen-like one, green and blue apart.
-  const found = { green: candidates(capacity), blue: candidates(capacity) };
+  // One pass over the samples: the chroma and prior weight of each screen-like one, tagged green or blue.
+  const c0s = new Float32Array(capacity);
+  const c1s = new Float32Array(capacity);
+  const tags = new Uint8Array(capacity);
   let sampled = 0;
+  const counts = { green: 0, blue: 0 };
   for (let y = step >> 1; y < height; y += step) {
     for (let x = step >> 1; x < width; x += step) {
       const o = 4 * (y * width + x);
       const r = data[o]!;
       const g = data[o + 1]!;
       const b = data[o + 2]!;
-      sampled++;
-      if (g >= MIN_LEVEL && g - (r > b ? r : b) > CANDIDATE_EXCESS * g)
-        found.green.add(r / g, b / g, x, y, width, height);
-      else if (b >= MIN_LEVEL && b - (r > g ? r : g) > CANDIDATE_EXCESS * b)
-        found.blue.add(r / b, g / b, x, y, width, height);
+      const j = sampled++;
+      if (g >= MIN_LEVEL && g - (r > b ? r : b) > CANDIDATE_EXCESS * g) {
+        c0s[j] = r / g;
+        c1s[j] = b / g;
+        tags[j] = GREEN | (isBorder(x, y, width, height) ? BORDER : 0);
+        counts.green++;
+      } else if (b >= MIN_LEVEL && b - (r > g ? r : g) > CANDIDATE_EXCESS * b) {
+        c0s[j] = r / b;
+        c1s[j] = g / b;
+        tags[j] = BLUE | (isBorder(x, y, width, height) ? BORDER : 0);
+        counts.blue++;
+      }
     }
   }
-  const chosen = colour === "auto" ? (found.green.n >= found.blue.n ? "green" : "blue") : colour;
-  const coverage = found[chosen].n / Math.max(1, sampled);
+  const chosen = colour === "auto" ? (counts.green >= counts.blue ? "green" : "blue") : colour;
+  const coverage = counts[chosen] / Math.max(1, sampled);
   if (coverage < minFraction) return null;
 
   const key = chosen === "green" ? 1 : 2;
   const others: [number, number] = chosen === "green" ? [0, 2] : [0, 1];
-  const { c0s, c1s, weights, n: m } = found[chosen];
+  const want = chosen === "green" ? GREEN : BLUE;
   // The screen is the largest cluster of screen-like chroma (weighted towards the photo's top and
   // sides), not their overall median: a big green shirt would drag that towards its own colour and
   // leave the real screen half keyed.
   const mode = new Uint32Array(MODE_BINS * MODE_BINS);
   const bin = (v: number): number => Math.min(MODE_BINS - 1, Math.floor(v * MODE_BINS));
-  for (let j = 0; j < m; j++) mode[bin(c0s[j]!) * MODE_BINS + bin(c1s[j]!)]! += weights[j]!;
+  for (let j = 0; j < sampled; j++) {
+    const t = tags[j]!;
+    if (t & want) mode[bin(c0s[j]!) * MODE_BINS + bin(c1s[j]!)]! += t & BORDER ? BORDER_WEIGHT : 1;
+  }
   const [m0, m1] = peak(mode);
   const hist0 = new Uint32Array(BINS);
   const hist1 = new Uint32Array(BINS);
   let total = 0;
-  for (let j = 0; j < m; j++) {
+  for (let j = 0; j < sampled; j++) {
+    if (!(tags[j]! & want)) continue;
     const c0 = c0s[j]!;
     const c1 = c1s[j]!;
     if (Math.abs(c0 - m0) > SCREEN_SPREAD || Math.abs(c1 - m1) > SCREEN_SPREAD) continue;
@@ -80,7 +94,8 @@ export function detectScreen(img: Rgba, colour: "auto" | "green" | "blue", minFr
   }
   const ratios: [number, number] = [median(hist0, total), median(hist1, total)];
   let other = 0;
-  for (let j = 0; j < m; j++) {
+  for (let j = 0; j < sampled; j++) {
+    if (!(tags[j]! & want)) continue;
     if (Math.abs(c0s[j]! - ratios[0]) > SCREEN_SPREAD || Math.abs(c1s[j]! - ratios[1]) > SCREEN_SPREAD) other++;
   }
   return { key, others, ratios, coverage, screenLike: other / Math.max(1, sampled) };
@@ -109,35 +124,19 @@ function peak(hist: Uint32Array): [number, number] {
   return [(Math.floor(at / MODE_BINS) + 0.5) / MODE_BINS, ((at % MODE_BINS) + 0.5) / MODE_BINS];
 }
 
-/** Chroma (other channels over the screen's) and prior weight of screen-like samples. */
-function candidates(capacity: number) {
-  const c0s = new Float32Array(capacity);
-  const c1s = new Float32Array(capacity);
-  const weights = new Uint8Array(capacity);
-  const list = {
-    c0s,
-    c1s,
-    weights,
-    n: 0,
-    add(c0: number, c1: number, x: number, y: number, width: number, height: number): void {
-      c0s[list.n] = c0;
-      c1s[list.n] = c1;
-      weights[list.n++] = screenPrior(x, y, width, height);
-    },
-  };
-  return list;
-}
-
 /**
- * Weight of a sample in the search for the screen's colour: the top of the photo and the upper sides
- * show the screen around the guest's head, while clothes fill the middle and the bottom. So a shirt
+ * Whether a sample weighs more in the search for the screen's colour: the top of the photo and the upper
+ * sides show the screen around the guest's head, while clothes fill the middle and the bottom. So a shirt
  * larger than the visible screen still does not win.
  */
-function screenPrior(x: number, y: number, width: number, height: number): number {
-  if (y < BORDER_BAND * height) return BORDER_WEIGHT;
-  if (y < 0.5 * height && (x < BORDER_BAND * width || x >= (1 - BORDER_BAND) * width)) return BORDER_WEIGHT;
-  return 1;
+function isBorder(x: number, y: number, width: number, height: number): boolean {
+  return y < BORDER_BAND * height || (y < 0.5 * height && (x < BORDER_BAND * width || x >= (1 - BORDER_BAND) * width));
 }
+
+/** Sample tags: screen-like in green or blue, and in the border band. */
+const GREEN = 1;
+const BLUE = 2;
+const BORDER = 4;
 
 function median(hist: Uint32Array, total: number): number {
   let seen = 0;
