@@ -9,7 +9,7 @@ export const NO_SCREEN_RAW = 8;
  * shifts the chroma. Up to twice it, the raw alpha is faded in. (Applied by the clean-up pass, away from the
  * guest's solid parts, where dark strands of the same chroma live.)
  */
-const SHADE_CHROMA = 0.035;
+const SHADE_CHROMA = 0.05;
 
 /**
  * Raw alpha of the pixel at byte offset p against the plate colour at bg[q..q+2] (pure): the pixel's

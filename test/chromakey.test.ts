@@ -302,8 +302,8 @@ describe("chromakey passes, one by one", () => {
 
   it("crease test: a darker pixel of the plate's own chroma is screen; a dark strand's mix is not", () => {
     expect(creaseShade(pixel(20, 82, 35), 0, plateGreen, 0, 1, 0, 2)).to.equal(0);
-    // 40 % dark-brown hair over the screen: the chroma shifts towards the hair's.
-    const strand = [0.4 * 26 + 0.6 * 40, 0.4 * 21 + 0.6 * 165, 0.4 * 18 + 0.6 * 70].map(Math.round) as [
+    // A half-transparent strand of dark-brown hair over the screen: the chroma shifts towards the hair's.
+    const strand = [0.5 * 26 + 0.5 * 40, 0.5 * 21 + 0.5 * 165, 0.5 * 18 + 0.5 * 70].map(Math.round) as [
       number,
       number,
       number,
