@@ -16,6 +16,11 @@ const CORE_DEPTH = 0.012;
  * bottle covers 3-8 %, a shirt 30-60 %: the line sits well between them.
  */
 const CORE_SHARE = 0.15;
+/**
+ * ... and this share of the whole photo: when clothes of the screen's colour key away, what is left of
+ * the guest is small, and a held glass would pass the share above.
+ */
+const CORE_PHOTO_SHARE = 0.06;
 /** Below this median raw alpha a region is mostly screen showing through (netting, a sheer veil): left fractional. */
 const CORE_MIN_RAW = 0.3;
 /** Opaque is set a little below the core's typical (median) raw level, so its own shading does not blotch it. */
@@ -68,7 +73,7 @@ export function coreLevels(blocks: BlockStats, width: number, height: number): F
         stack.push(d);
       }
     }
-    if (members.length < CORE_SHARE * subject) continue;
+    if (members.length < CORE_SHARE * subject || members.length < CORE_PHOTO_SHARE * n) continue;
     const means = members.map((b) => partSum[b]! / Math.max(1, part[b]!)).sort((a, b) => a - b);
     const median = means[means.length >> 1]!;
     if (median < CORE_MIN_RAW) continue;
