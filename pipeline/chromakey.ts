@@ -190,7 +190,8 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
       const c1 = data[p + i1]!;
       let raw = rawAt(data, p, bg, 3 * x, key, i0, i1);
       const block = blockRow + blockColumn[x]!;
-      if (raw > 0 && raw < 1 && creases[block]) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1);
+      // Below clipBlack a pixel is bare screen anyway: the crease test is for what would show.
+      if (raw >= clipBlack && raw < 1 && creases[block]) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1);
       if (cores !== null) {
         const level = cores[block]!;
         // Bare screen stays bare: only the guest's own fractional pixels are rescaled.

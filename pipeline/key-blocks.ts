@@ -23,6 +23,10 @@ export interface BlockStats {
   readonly column: Int32Array;
 }
 
+// Local bindings of the per-sample helpers (see chromakey.ts: a loader's getter would block inlining).
+const rawAt = rawAlphaAt;
+const plateAtX = plateAt;
+
 /** Block edge as a share of the photo's long side: 8 px at the working size. */
 const BLOCK_SHARE = 1 / 256;
 
@@ -65,8 +69,8 @@ export function blockStats(img: Rgba, screen: Screen, plate: Plate, clipBlack: n
     const rowBlock = Math.floor(y / size) * cols;
     for (let x = 0; x < width; x += colStep) {
       const b = rowBlock + column[x]!;
-      plateAt(plate, sampler, line, x, bg);
-      const r = rawAlphaAt(data, 4 * (y * width + x), bg, 0, key, i0, i1);
+      plateAtX(plate, sampler, line, x, bg);
+      const r = rawAt(data, 4 * (y * width + x), bg, 0, key, i0, i1);
       total[b]!++;
       if (r < clipBlack) bare[b]!++;
       else if (r < clipWhite) {
