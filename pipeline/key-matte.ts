@@ -10,6 +10,8 @@ export const NO_SCREEN_RAW = 8;
  * guest's solid parts, where dark strands of the same chroma live.)
  */
 const SHADE_CHROMA = 0.05;
+/** Levels (0-255) of a channel's deviation put down to noise and JPEG in the crease test. */
+const SHADE_NOISE = 2;
 
 /**
  * Raw alpha of the pixel at byte offset p against the plate colour at bg[q..q+2] (pure): the pixel's
@@ -52,12 +54,13 @@ export function creaseShade(
   const ck = data[p + key]!;
   const bk = bg[q + key]!;
   if (!(ck > 0 && ck < bk)) return 1;
-  const inv = 1 / ck;
-  const pk = 1 / bk;
-  let d0 = data[p + i0]! * inv - bg[q + i0]! * pk;
-  let d1 = data[p + i1]! * inv - bg[q + i1]! * pk;
-  d0 = d0 < 0 ? -d0 : d0;
-  d1 = d1 < 0 ? -d1 : d1;
-  const d = d0 > d1 ? d0 : d1;
+  // Each other channel against the plate's scaled to the pixel's brightness, less the noise a dark
+  // channel carries (JPEG smears chroma over thin folds), relative to the screen channel.
+  const scale = ck / bk;
+  let d0 = data[p + i0]! - bg[q + i0]! * scale;
+  let d1 = data[p + i1]! - bg[q + i1]! * scale;
+  d0 = (d0 < 0 ? -d0 : d0) - SHADE_NOISE;
+  d1 = (d1 < 0 ? -d1 : d1) - SHADE_NOISE;
+  const d = (d0 > d1 ? d0 : d1) / ck;
   return d >= 2 * SHADE_CHROMA ? 1 : d <= SHADE_CHROMA ? 0 : (d - SHADE_CHROMA) / SHADE_CHROMA;
 }
