@@ -9,6 +9,7 @@ import type { BlockStats } from "../pipeline/key-blocks";
 import { creaseZone } from "../pipeline/key-cleanup";
 import { coreLevels } from "../pipeline/key-core";
 import { creaseShade, rawAlphaAt } from "../pipeline/key-matte";
+import { clipAlpha, writeDespilled } from "../pipeline/key-unmix";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 import { generateScene, type GroundTruth } from "./groundtruth/scene";
 import { scoreKey } from "./groundtruth/metrics";
@@ -361,5 +362,29 @@ describe("chromakey passes, one by one", () => {
     expect(zone[10 * 64 + 2]).to.equal(1);
     expect(zone[40 * 64 + 30]).to.equal(0);
     expect(zone[40 * 64 + 22]).to.equal(0);
+  });
+});
+
+describe("chromakey: un-mixing helpers", () => {
+  it("clipAlpha: nothing below clipBlack, everything above clipWhite, rising in between", () => {
+    expect(clipAlpha(0.05, 0.08, 0.87)).to.equal(0);
+    expect(clipAlpha(0.9, 0.08, 0.87)).to.equal(1);
+    let last = 0;
+    for (let raw = 0.08; raw <= 0.87; raw += 0.01) {
+      const a = clipAlpha(raw, 0.08, 0.87);
+      expect(a).to.be.at.least(last);
+      last = a;
+    }
+    expect(clipAlpha(0.5, 0.08, 0.87)).to.be.closeTo(0.5, 0.05);
+  });
+
+  it("writeDespilled: the screen channel no higher than the others allow, more so the fainter the pixel", () => {
+    const out = new Uint8ClampedArray(4);
+    writeDespilled(out, 0, 200, 240, 180, 1, 0, 2, 1, 1);
+    expect(Array.from(out.subarray(0, 3))).to.deep.equal([200, 200, 180]);
+    writeDespilled(out, 0, 200, 240, 180, 1, 0, 2, 1, 0);
+    expect(Array.from(out.subarray(0, 3))).to.deep.equal([200, 190, 180]);
+    writeDespilled(out, 0, 120, 100, 90, 1, 0, 2, 1, 1);
+    expect(Array.from(out.subarray(0, 3))).to.deep.equal([120, 100, 90]);
   });
 });
