@@ -23,6 +23,7 @@ import {
   imageStageGrants,
   iotArns,
   noticeGrants,
+  notifyGrants,
   presignPolicy,
   publishTopics,
   tlsOnlyBucketPolicy,
@@ -164,7 +165,7 @@ const notify = stageFunction("notify", {
   root,
   after: [finalLocked.settled],
   environment: { FINAL_URL_BASE: finalUrlBase, ...notices },
-  buckets: final.bucket.arn.apply(noticeGrants),
+  buckets: final.bucket.arn.apply(notifyGrants),
   ...reporting,
 });
 

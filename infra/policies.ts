@@ -76,7 +76,8 @@ function bucketStatements(g: BucketGrant): Statement[] {
  * conditionally PutObject their output, and need ListBucket on the output bucket so a missing output is a 404,
  * not a 403. Chromakey also deletes an upload it refuses as too big. Every stage (and failure reporter) claims
  * the notices it publishes: it creates (If-None-Match) and, when publishing fails, deletes marker objects under
- * `.notified/` in the Final bucket (noticeGrants); that is all notify does in S3.
+ * `.notified/` in the Final bucket (noticeGrants). Notify also reads the final object's metadata (HeadObject =
+ * s3:GetObject: the keyer's hint).
  */
 export const imageStageGrants = (inputArn: string, outputArn: string, deletesInput = false): BucketGrant[] => [
   { bucketArn: inputArn, objectActions: deletesInput ? ["s3:GetObject", "s3:DeleteObject"] : ["s3:GetObject"] },
@@ -85,6 +86,11 @@ export const imageStageGrants = (inputArn: string, outputArn: string, deletesInp
 
 export const noticeGrants = (finalArn: string): BucketGrant[] => [
   { bucketArn: finalArn, objectPrefix: NOTIFIED_PREFIX, objectActions: ["s3:PutObject", "s3:DeleteObject"] },
+];
+
+export const notifyGrants = (finalArn: string): BucketGrant[] => [
+  { bucketArn: finalArn, objectActions: ["s3:GetObject"] },
+  ...noticeGrants(finalArn),
 ];
 
 /** The presign function signs PUT URLs with its own credentials: the URL can do only what it may. */

@@ -6,7 +6,7 @@
 import { createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
 import { loadAssets } from "./assets";
 import { PhotoError } from "./errors";
-import { alphaBounds, layoutSubject } from "./layout";
+import { alphaBounds, cutSides, layoutSubject } from "./layout";
 import type { Rgba } from "./rgba";
 import {
   BANNER,
@@ -91,6 +91,8 @@ export async function composite(subject: Rgba, opts: CompositeOptions): Promise<
   const cutOffAtBottom = bounds.y + bounds.height === subject.height;
   const placement = layoutSubject(bounds, SUBJECT_AREA, {
     sinkBottom: cutOffAtBottom ? BANNER.y + BANNER_SINK - (SUBJECT_AREA.y + SUBJECT_AREA.height) : 0,
+    cut: cutSides(subject),
+    page: { x: 0, y: 0, width: OUTPUT_WIDTH, height: OUTPUT_HEIGHT },
   });
   const assets = await loadAssets();
   const { background, frame } = await assets.theme(theme);

@@ -2,8 +2,12 @@
 export interface PhotoProcessed {
   level: "info";
   type: "photoProcessed";
-  message: { ObjectKey: string; URL: string };
+  /** `hint`: optional, a short sentence for the guest about their photo (e.g. clothes that matched the screen). */
+  message: { ObjectKey: string; URL: string; hint?: string };
 }
+
+/** User metadata (on the processing PNG, then the final JPEG) carrying the keyer's hint to the notification. */
+export const HINT_METADATA = "hint";
 
 export interface PhotoFailed {
   level: "error";
@@ -13,10 +17,10 @@ export interface PhotoFailed {
 
 export type Notification = PhotoProcessed | PhotoFailed;
 
-export const photoProcessed = (objectKey: string, url: string): PhotoProcessed => ({
+export const photoProcessed = (objectKey: string, url: string, hint?: string): PhotoProcessed => ({
   level: "info",
   type: "photoProcessed",
-  message: { ObjectKey: objectKey, URL: url },
+  message: { ObjectKey: objectKey, URL: url, ...(hint ? { hint } : {}) },
 });
 
 export const photoFailed = (objectKey: string, reason: string): PhotoFailed => ({

@@ -24,6 +24,8 @@ export interface SourceVersion {
 export interface StoredObject {
   bytes: Uint8Array;
   eTag: string;
+  /** The object's user metadata (x-amz-meta-*), names in lower case. */
+  metadata: Record<string, string>;
 }
 
 export interface ExistingOutput {
@@ -36,6 +38,8 @@ export interface OutputObject {
   body: Uint8Array;
   contentType: string;
   cacheControl?: string;
+  /** User metadata for the output object (a stage passes on what the next one needs, e.g. the keyer's hint). */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -65,7 +69,7 @@ export async function readObject(
     throw new PhotoError(tooBigReason(res.ContentLength, maxBytes));
   }
   const bytes = await res.Body.transformToByteArray();
-  return { bytes, eTag: unquote(res.ETag ?? "") };
+  return { bytes, eTag: unquote(res.ETag ?? ""), metadata: res.Metadata ?? {} };
 }
 
 /** The output already at `key`, or undefined when there is none. */
@@ -104,7 +108,7 @@ export async function writeOutput(
         ContentType: output.contentType,
         CacheControl: output.cacheControl,
         // Records which input this output was made from: a repeated event for the same input is then a no-op.
-        Metadata: { "source-etag": source.eTag, "source-sequencer": source.sequencer },
+        Metadata: { ...output.metadata, "source-etag": source.eTag, "source-sequencer": source.sequencer },
         ...(expected ? { IfMatch: quote(expected.eTag) } : { IfNoneMatch: "*" }),
       }),
     );

@@ -1,5 +1,15 @@
 import { expect } from "chai";
-import { chromakey, DEFAULT_KEY_OPTIONS } from "../pipeline/chromakey";
+import { chromakey, DEFAULT_KEY_OPTIONS, keyPhoto } from "../pipeline/chromakey";
+import { isPhotoError, type PhotoError } from "../pipeline/errors";
+import { decodePhoto } from "../pipeline/image-input";
+import { encodeJpeg } from "../pipeline/image-output";
+import { alphaBounds } from "../pipeline/layout";
+import { chromakeyPhoto, NO_SCREEN_REASON } from "../pipeline/stages";
+import type { BlockStats } from "../pipeline/key-blocks";
+import { creaseZone } from "../pipeline/key-cleanup";
+import { coreLevels } from "../pipeline/key-core";
+import { creaseShade, rawAlphaAt } from "../pipeline/key-matte";
+import { clipAlpha, writeDespilled } from "../pipeline/key-unmix";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 import { generateScene, type GroundTruth } from "./groundtruth/scene";
 import { scoreKey } from "./groundtruth/metrics";
@@ -192,5 +202,189 @@ describe("chromakey", function () {
     expect(() => chromakey(green.observed, { screen: "red" as "green" })).to.throw(/screen/);
     expect(() => chromakey(green.observed, { plateCells: 0 })).to.throw(/plateCells/);
     expect(DEFAULT_KEY_OPTIONS.clipBlack).to.be.below(DEFAULT_KEY_OPTIONS.clipWhite);
+  });
+});
+
+describe("chromakey: the screen's extent", function () {
+  this.timeout(20_000);
+
+  it("finds a screen that stops short of the frame on three sides, to within a few pixels", async () => {
+    const truth = await generateScene({
+      seed: 21,
+      width: 320,
+      height: 400,
+      room: { left: 0.15, right: 0.1, top: 0.2 },
+    });
+    const { extent } = keyPhoto(truth.observed);
+    expect(extent.x0).to.be.closeTo(Math.round(0.15 * 320), 3);
+    expect(extent.x1).to.be.closeTo(320 - Math.round(0.1 * 320), 3);
+    expect(extent.y0).to.be.closeTo(Math.round(0.2 * 400), 3);
+  });
+
+  it("cuts nothing when the screen fills the frame, nor beside a guest who fills one side", async () => {
+    expect(keyPhoto((await small(15, "green")).observed).extent).to.deep.equal({ x0: 0, x1: 320, y0: 0 });
+    // A guest standing at the left edge, their outline curved: no straight boundary, no wall.
+    const img = paintImage(200, 260, (x, y) => (x < 60 + 25 * Math.sin(y / 30) ? [200, 150, 120] : [40, 170, 70]));
+    expect(keyPhoto(img).extent).to.deep.equal({ x0: 0, x1: 200, y0: 0 });
+  });
+
+  it("the stage cuts the PNG to the screen: an arm crossing onto the wall then touches the picture's side", async () => {
+    const truth = await generateScene({
+      seed: 22,
+      width: 320,
+      height: 400,
+      room: { left: 0.15, right: 0.1, top: 0.1 },
+      reach: "left",
+    });
+    const png = await chromakeyPhoto(truth.jpeg);
+    const keyed = await decodePhoto(png);
+    expect(keyed.width).to.be.closeTo(320 - 48 - 32, 4);
+    expect(keyed.height).to.be.closeTo(360, 4);
+    expect(alphaBounds(keyed)!.x).to.equal(0);
+  });
+
+  it("the stage refuses an ordinary selfie with no screen, with a reason the guest can act on", async () => {
+    const selfie = paintImage(300, 400, (x, y) =>
+      (x - 150) ** 2 / 80 ** 2 + (y - 180) ** 2 / 100 ** 2 < 1 ? [224, 172, 135] : [200 - y / 8, 190 - y / 8, 170],
+    );
+    const err = await chromakeyPhoto(await encodeJpeg(selfie)).then(
+      () => expect.fail("a photo with no screen should be refused"),
+      (e: unknown) => e,
+    );
+    expect(isPhotoError(err)).to.equal(true);
+    expect((err as PhotoError).reason)
+      .to.equal(NO_SCREEN_REASON)
+      .and.match(/screen/);
+  });
+});
+
+describe("chromakey: clothes of the screen's colour", function () {
+  this.timeout(20_000);
+  // A bright green shirt covering more of the photo than the screen itself does.
+  const shirt = (x: number, y: number): boolean => (x - 100) ** 2 / 100 ** 2 + (y - 290) ** 2 / 220 ** 2 < 1;
+  const photo = paintImage(200, 260, (x, y) => {
+    const n = ((x * 7 + y * 13) % 9) - 4;
+    return shirt(x, y) ? [96 + n, 214 + n, 58 + n] : [40 + n, 165 + n, 70 + n];
+  });
+
+  it("takes the screen's colour from the screen, so the background keys clean whatever the guest wears", () => {
+    const out = chromakey(photo);
+    let sum = 0;
+    let n = 0;
+    for (let y = 0; y < 260; y++) {
+      for (let x = 0; x < 200; x++) {
+        if (shirt(x, y) || y > 60) continue;
+        sum += alphaAt(out, y * 200 + x);
+        n++;
+      }
+    }
+    expect(sum / n).to.be.at.most(0.01);
+  });
+
+  it("gives the guest a hint when their clothes keyed out with the screen, and none otherwise", async () => {
+    expect(keyPhoto(photo).hint)
+      .to.match(/green screen/)
+      .and.match(/wear something that isn't green/);
+    expect(keyPhoto((await small(16, "green")).observed).hint).to.equal(undefined);
+    expect(keyPhoto((await small(17, "blue")).observed).hint).to.equal(undefined);
+  });
+});
+
+describe("chromakey passes, one by one", () => {
+  const plateGreen = Float32Array.from([40, 165, 70]);
+  const pixel = (r: number, g: number, b: number) => Uint8ClampedArray.from([r, g, b, 255]);
+
+  it("raw matte: 0 on the plate's colour, 1 or more on a colour far from it, fractional on a mix", () => {
+    expect(rawAlphaAt(pixel(40, 165, 70), 0, plateGreen, 0, 1, 0, 2)).to.be.closeTo(0, 1e-6);
+    expect(rawAlphaAt(pixel(200, 150, 120), 0, plateGreen, 0, 1, 0, 2)).to.be.at.least(1);
+    const half = rawAlphaAt(pixel(120, 158, 95), 0, plateGreen, 0, 1, 0, 2);
+    expect(half).to.be.within(0.3, 0.7);
+  });
+
+  it("crease test: a darker pixel of the plate's own chroma is screen; a dark strand's mix is not", () => {
+    expect(creaseShade(pixel(20, 82, 35), 0, plateGreen, 0, 1, 0, 2)).to.equal(0);
+    // Strands of dark-brown hair over the screen shift the chroma towards the hair's: a half-transparent
+    // one keeps most of its alpha, a denser one all of it.
+    const strand = (h: number) =>
+      [26, 21, 18].map((c, k) => Math.round(h * c + (1 - h) * plateGreen[k]!)) as [number, number, number];
+    expect(creaseShade(pixel(...strand(0.5)), 0, plateGreen, 0, 1, 0, 2)).to.be.at.least(0.5);
+    expect(creaseShade(pixel(...strand(0.6)), 0, plateGreen, 0, 1, 0, 2)).to.equal(1);
+    // Brighter than the plate: never a crease.
+    expect(creaseShade(pixel(60, 200, 90), 0, plateGreen, 0, 1, 0, 2)).to.equal(1);
+  });
+
+  /** Block statistics of a raw matte painted by a function of the block's position (every block uniform). */
+  function statsOf(cols: number, rows: number, raw: (c: number, r: number) => number): BlockStats {
+    const n = cols * rows;
+    const stats = {
+      size: 8,
+      cols,
+      rows,
+      total: new Uint32Array(n).fill(16),
+      bare: new Uint32Array(n),
+      part: new Uint32Array(n),
+      solid: new Uint32Array(n),
+      partSum: new Float32Array(n),
+      column: new Int32Array(cols * 8).map((_, x) => Math.floor(x / 8)),
+    };
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const b = r * cols + c;
+        const v = raw(c, r);
+        if (v < 0.08) stats.bare[b] = 16;
+        else if (v < 0.87) {
+          stats.part[b] = 16;
+          stats.partSum[b] = 16 * v;
+        } else stats.solid[b] = 16;
+      }
+    }
+    return stats;
+  }
+
+  it("spill cores: a large fractional region deep inside the guest gets its opaque level; a small one does not", () => {
+    // 64 x 64 blocks of 8 px (512 px): screen around a 40 x 40-block guest reading 0.5 (a spill-lit shirt).
+    const inside = (c: number, r: number) => c >= 12 && c < 52 && r >= 24;
+    const shirt = coreLevels(
+      statsOf(64, 64, (c, r) => (inside(c, r) ? 0.5 : 0)),
+      512,
+      512,
+    )!;
+    expect(shirt[40 * 64 + 32]).to.be.closeTo(0.85 * 0.5, 1e-6);
+    // A solid guest holding a 6 x 10-block glass reading 0.4: no core.
+    const glass = (c: number, r: number) => c >= 40 && c < 46 && r >= 30 && r < 40;
+    const held = statsOf(64, 64, (c, r) => (glass(c, r) ? 0.4 : inside(c, r) ? 1.2 : 0));
+    expect(coreLevels(held, 512, 512)).to.equal(null);
+  });
+
+  it("crease zone: only blocks well away from anything solid", () => {
+    const stats = statsOf(64, 64, (c, r) => (c >= 24 && c < 40 && r >= 32 ? 1.2 : 0));
+    const zone = creaseZone(stats, 512, 512, null);
+    expect(zone[10 * 64 + 2]).to.equal(1);
+    expect(zone[40 * 64 + 30]).to.equal(0);
+    expect(zone[40 * 64 + 22]).to.equal(0);
+  });
+});
+
+describe("chromakey: un-mixing helpers", () => {
+  it("clipAlpha: nothing below clipBlack, everything above clipWhite, rising in between", () => {
+    expect(clipAlpha(0.05, 0.08, 0.87)).to.equal(0);
+    expect(clipAlpha(0.9, 0.08, 0.87)).to.equal(1);
+    let last = 0;
+    for (let raw = 0.08; raw <= 0.87; raw += 0.01) {
+      const a = clipAlpha(raw, 0.08, 0.87);
+      expect(a).to.be.at.least(last);
+      last = a;
+    }
+    expect(clipAlpha(0.5, 0.08, 0.87)).to.be.closeTo(0.5, 0.05);
+  });
+
+  it("writeDespilled: the screen channel no higher than the others allow, more so the fainter the pixel", () => {
+    const out = new Uint8ClampedArray(4);
+    writeDespilled(out, 0, 200, 240, 180, 1, 0, 2, 1, 1);
+    expect(Array.from(out.subarray(0, 3))).to.deep.equal([200, 200, 180]);
+    writeDespilled(out, 0, 200, 240, 180, 1, 0, 2, 1, 0);
+    expect(Array.from(out.subarray(0, 3))).to.deep.equal([200, 190, 180]);
+    writeDespilled(out, 0, 120, 100, 90, 1, 0, 2, 1, 1);
+    expect(Array.from(out.subarray(0, 3))).to.deep.equal([120, 100, 90]);
   });
 });

@@ -6,9 +6,19 @@ import { composite, fitText, THEMES, chooseTheme } from "../pipeline/composite";
 import { PhotoError } from "../pipeline/errors";
 import { readImageHeader } from "../pipeline/image-input";
 import { encodeJpeg } from "../pipeline/image-output";
-import { alphaBounds, layoutSubject, MAX_UPSCALE } from "../pipeline/layout";
+import { alphaBounds, cutSides, layoutSubject, MAX_UPSCALE } from "../pipeline/layout";
 import { createRgba, type Rgba } from "../pipeline/rgba";
-import { BANNER, BANNER_TEXT, FONT_FAMILY, SUBJECT_AREA, resolveTheme, type Box } from "../pipeline/themes";
+import {
+  BANNER,
+  BANNER_TEXT,
+  FONT_FAMILY,
+  FRAME_BORDER,
+  OUTPUT_HEIGHT,
+  OUTPUT_WIDTH,
+  SUBJECT_AREA,
+  resolveTheme,
+  type Box,
+} from "../pipeline/themes";
 
 const REPO = path.join(__dirname, "..");
 const AREA_BOTTOM = SUBJECT_AREA.y + SUBJECT_AREA.height;
@@ -163,6 +173,82 @@ describe("assets", () => {
     expect(findAssetsDir({ ASSETS_DIR: path.join(REPO, "assets") }, "/")).to.equal(path.join(REPO, "assets"));
     expect(() => findAssetsDir({ ASSETS_DIR: "/nonexistent" })).to.throw(/ASSETS_DIR=\/nonexistent does not hold/);
     expect(() => findAssetsDir({}, "/")).to.throw(/set ASSETS_DIR/);
+  });
+});
+
+/** A guest (body standing on the bottom edge) with an arm or head cut off by one side of the photo. */
+function cutGuest(width: number, height: number, side: "left" | "right" | "top"): Rgba {
+  const img = subjectWith(width, height, {
+    x: Math.round(width * 0.38),
+    y: side === "top" ? 0 : Math.round(height * 0.3),
+    width: Math.round(width * 0.24),
+    height: side === "top" ? height : height - Math.round(height * 0.3),
+  });
+  if (side === "top") return img;
+  const arm = { x: 0, y: Math.round(height * 0.42), width: Math.round(width * 0.4), height: Math.round(height * 0.06) };
+  if (side === "right") arm.x = width - arm.width;
+  const withArm = subjectWith(width, height, arm);
+  for (let i = 3; i < img.data.length; i += 4) {
+    if (withArm.data[i]) img.data.set(withArm.data.subarray(i - 3, i + 1), i - 3);
+  }
+  return img;
+}
+
+const isMagenta = ([r, g, b]: number[]): boolean => r! > 200 && g! < 40 && b! > 200;
+
+describe("composite: guests cut off by the photo's edge", function () {
+  this.timeout(30000);
+  // Just inside the frame (its inner stroke shades the first pixels).
+  const just = FRAME_BORDER + 12;
+  for (const [label, w, h] of [
+    ["portrait", 600, 800],
+    ["landscape", 960, 640],
+  ] as const) {
+    for (const theme of THEMES) {
+      it(`${label}, ${theme}: an arm cut by the left or right side, a head cut by the top, run off the souvenir's edge`, async () => {
+        for (const side of ["left", "right", "top"] as const) {
+          const out = await composite(cutGuest(w, h, side), { photoId: "edge", theme });
+          let reaches = false;
+          if (side === "top") {
+            for (let x = just; x < OUTPUT_WIDTH - just && !reaches; x++) reaches = isMagenta(pixel(out, x, just));
+          } else {
+            const x = side === "left" ? just : OUTPUT_WIDTH - 1 - just;
+            for (let y = just; y < BANNER.y && !reaches; y++) reaches = isMagenta(pixel(out, x, y));
+          }
+          expect(reaches, `${side}: the guest should reach the souvenir's ${side} edge`).to.equal(true);
+        }
+      });
+    }
+  }
+
+  it("counts a side as cut only where the guest is solid along it, not a stray strand or speck", () => {
+    const img = cutGuest(600, 800, "left");
+    expect(cutSides(img)).to.deep.equal({ left: true, right: false, top: false });
+    // A faint strand reaching the top and a one-pixel speck on the right are no cut.
+    for (let x = 250; x < 260; x++) img.data[x * 4 + 3] = 60;
+    img.data[(400 * 600 + 599) * 4 + 3] = 255;
+    expect(cutSides(img)).to.deep.equal({ left: true, right: false, top: false });
+    expect(cutSides(cutGuest(600, 800, "top")).top).to.equal(true);
+  });
+
+  it("lays a cut side on the page's edge, keeps the guest standing on the bottom, and aspect unchanged", () => {
+    const page = { x: 0, y: 0, width: OUTPUT_WIDTH, height: OUTPUT_HEIGHT };
+    const bounds = { x: 0, y: 200, width: 400, height: 600 };
+    const left = layoutSubject(bounds, SUBJECT_AREA, { cut: { left: true }, page });
+    expect(left.target.x).to.be.at.most(0);
+    expect(left.target.y + left.target.height).to.be.closeTo(AREA_BOTTOM, 1e-9);
+    expect(left.target.width / left.target.height).to.be.closeTo(400 / 600, 1e-9);
+    const right = layoutSubject(bounds, SUBJECT_AREA, { cut: { right: true }, page });
+    expect(right.target.x + right.target.width).to.be.at.least(OUTPUT_WIDTH);
+    const top = layoutSubject({ x: 10, y: 0, width: 300, height: 200 }, SUBJECT_AREA, { cut: { top: true }, page });
+    expect(top.target.y).to.be.at.most(0);
+    expect(top.target.y + top.target.height).to.be.closeTo(AREA_BOTTOM, 1e-9);
+    const both = layoutSubject({ x: 0, y: 0, width: 100, height: 100 }, SUBJECT_AREA, {
+      cut: { left: true, right: true },
+      page,
+    });
+    expect(both.target.x).to.be.at.most(0);
+    expect(both.target.x + both.target.width).to.be.at.least(OUTPUT_WIDTH);
   });
 });
 

@@ -16,6 +16,9 @@ import { readImageHeader } from "../pipeline/image-input";
 import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
+import { createCanvas } from "@napi-rs/canvas";
+import { NO_SCREEN_REASON } from "../pipeline/stages";
+import { generateScene } from "./groundtruth/scene";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
@@ -206,6 +209,40 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       () => expect.fail("no output for a corrupt photo"),
       (err: { name: string }) => expect(err.name).to.equal("NotFound"),
     );
+  });
+
+  it("tells a guest whose clothes keyed out with the screen why (hint), and refuses a photo with no screen", async () => {
+    const { upload, processing, final } = stack.buckets;
+    const green = await generateScene({
+      seed: 41,
+      width: 320,
+      height: 400,
+      clothes: ["brightGreen", "brightGreen", "brightGreen"],
+    });
+    const eTag = await put(upload, "green.jpg", green.jpeg);
+    await chromakey(s3Event(upload, "green.jpg", { eTag }));
+    await composite(s3Event(processing, "green.png"));
+    await notify(s3Event(final, "green.jpg"));
+    const [processed] = await waitForMessages(1);
+    expect(processed!.type).to.equal("photoProcessed");
+    expect((processed!.message as { hint?: string }).hint).to.match(/matched the green screen/);
+
+    received.length = 0;
+    const canvas = createCanvas(300, 400);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "rgb(200, 190, 170)";
+    ctx.fillRect(0, 0, 300, 400);
+    ctx.fillStyle = "rgb(224, 172, 135)";
+    ctx.fillRect(100, 100, 100, 300);
+    const selfie = await canvas.encode("jpeg", 90);
+    const selfieETag = await put(upload, "selfie.jpg", selfie);
+    await chromakey(s3Event(upload, "selfie.jpg", { eTag: selfieETag }));
+    const [failed] = await waitForMessages(1);
+    expect(failed).to.deep.equal({
+      level: "error",
+      type: "photoFailed",
+      message: { ObjectKey: "selfie.jpg", reason: NO_SCREEN_REASON },
+    });
   });
 
   it("refuses an upload over the size limit without decoding it", async () => {

@@ -576,8 +576,10 @@ describe("Pulumi program (mocked AWS)", function () {
       );
     });
 
-    it("notify: only claims its notices in Final, publishes on the topics", () => {
-      expect(grants(rolePolicyFor("notify"))).to.deep.equal(stageCommon("notify").sort());
+    it("notify: reads Final objects' metadata (the hint), claims its notices in Final, publishes on the topics", () => {
+      expect(grants(rolePolicyFor("notify"))).to.deep.equal(
+        [`s3:GetObject ${s3("final")}/*`, ...stageCommon("notify")].sort(),
+      );
     });
 
     it("failure reporters: claim notices, publish on the topics, and keep records in their stage's queue only", () => {

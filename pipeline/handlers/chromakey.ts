@@ -1,5 +1,6 @@
 import { processingKey } from "../keys";
-import { chromakeyPhoto } from "../stages";
+import { keyStage } from "../stages";
+import { HINT_METADATA } from "../messages";
 import { photoStage } from "./stage";
 
 /** Upload bucket -> Processing bucket: the guest's photo with the screen keyed out, as an RGBA PNG. */
@@ -10,6 +11,8 @@ export const handler = photoStage({
   outputKey: processingKey,
   inputLimit: (config) => config.maxUploadBytes,
   async process(input, _photo, config) {
-    return { body: await chromakeyPhoto(input, config.keyOptions), contentType: "image/png" };
+    const { png, hint } = await keyStage(input, config.keyOptions);
+    // The hint rides along as S3 metadata to the final photo, where notify reads it.
+    return { body: png, contentType: "image/png", ...(hint ? { metadata: { [HINT_METADATA]: hint } } : {}) };
   },
 });

@@ -1,8 +1,11 @@
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { S3Event } from "aws-lambda";
+import { s3Client } from "../clients";
 import { loadConfig, requireSetting } from "../config";
+import type { StageConfig } from "../config";
 import { decodeEventKey, eventVersion, finalImageUrl, NOTIFIED_PREFIX, processedNoticeId } from "../keys";
-import { log, timed } from "../log";
-import { photoProcessed } from "../messages";
+import { errorMessage, log, timed } from "../log";
+import { HINT_METADATA, photoProcessed } from "../messages";
 import { publishOnce } from "../notifier";
 import { unquote } from "../storage";
 
@@ -27,13 +30,34 @@ export async function handler(event: S3Event): Promise<void> {
     const fields = { stage: "notify", photoId: key.replace(/^.*\//, "").replace(/\.jpg$/i, ""), key };
     const eTag = unquote(record.s3.object.eTag ?? "");
     const url = finalImageUrl(urlBase, key, eTag);
+    const hint = await readHint(config, bucket, key, eTag);
     const told = await timed("publish", fields, () =>
-      publishOnce(config, photoProcessed(key, url), processedNoticeId(eventVersion(record.s3.object))),
+      publishOnce(config, photoProcessed(key, url, hint), processedNoticeId(eventVersion(record.s3.object))),
     );
     if (!told) {
       log("info", "skipped: already notified", fields);
       continue;
     }
     log("info", "done", { ...fields, url });
+  }
+}
+
+/**
+ * The keyer's hint for the guest, carried as metadata on the final photo. Best effort: a souvenir is announced
+ * without its hint rather than not at all (the object may have been replaced since this event, say).
+ */
+async function readHint(config: StageConfig, bucket: string, key: string, eTag: string): Promise<string | undefined> {
+  try {
+    const head = await s3Client(config).send(
+      new HeadObjectCommand({ Bucket: bucket, Key: key, ...(eTag ? { IfMatch: `"${eTag}"` } : {}) }),
+    );
+    return head.Metadata?.[HINT_METADATA];
+  } catch (err) {
+    log("warn", "could not read the photo's hint; telling the guest without it", {
+      stage: "notify",
+      key,
+      error: errorMessage(err),
+    });
+    return undefined;
   }
 }

@@ -26,7 +26,13 @@ export interface PhotoStage {
    * event's object size, before any download, and deleted (the guest is told).
    */
   inputLimit?(config: StageConfig): number;
-  process(input: Uint8Array, photo: PhotoKey, config: StageConfig): Promise<StageOutput>;
+  /** `metadata`: the input object's user metadata (a stage passes on what the next one needs, e.g. a hint). */
+  process(
+    input: Uint8Array,
+    photo: PhotoKey,
+    config: StageConfig,
+    metadata: Record<string, string>,
+  ): Promise<StageOutput>;
   /** The step the guest's page is told the photo has reached when this stage starts on it (photoProgress). */
   progressStep?: string;
 }
@@ -141,7 +147,7 @@ async function handleRecord(
         return;
       }
       abandoned.throwIfAborted();
-      const output = await timed("process", fields, () => stage.process(input.bytes, photo, config));
+      const output = await timed("process", fields, () => stage.process(input.bytes, photo, config, input.metadata));
       const made = { ...source, eTag: source.eTag || input.eTag };
       await told;
       // The guest has been told it failed (deadline): a late output would contradict that.

@@ -43,9 +43,19 @@ export const CLOTHES = {
   black: [30, 30, 34],
   denim: [64, 92, 140],
 } as const satisfies Record<string, Rgb>;
-export type ClothesColour = keyof typeof CLOTHES;
+/**
+ * Colours a studio would turn a guest away for, never picked at random: a bright green (the screen's
+ * own hue, brighter and yellower) and a pale shirt that screen spill lights green.
+ */
+const CHOSEN_ONLY = {
+  brightGreen: [96, 214, 58],
+} as const satisfies Record<string, Rgb>;
+export type ClothesColour = keyof typeof CLOTHES | keyof typeof CHOSEN_ONLY;
 const CLOTHES_NAMES = Object.keys(CLOTHES) as ClothesColour[];
+const ALL_CLOTHES: Record<ClothesColour, Rgb> = { ...CLOTHES, ...CHOSEN_ONLY };
 
+/** Clear glass with water: nearly colourless, mostly transparent. */
+const WATER: Rgb = [214, 230, 236];
 const GLASS_TINTS: readonly Rgb[] = [
   [176, 204, 232],
   [206, 146, 70],
@@ -60,6 +70,18 @@ export interface SubjectOptions {
   striped?: boolean;
   /** The screen behind: random clothes avoid its colour, as a studio would ask a guest to. */
   screen?: "green" | "blue";
+  /** An arm stretched out sideways to the photo's edge (a selfie arm), on that side. */
+  reach?: "left" | "right";
+  /** A clear glass of water held out beside the body, instead of the tinted bottle. */
+  glassOfWater?: boolean;
+}
+
+/** Where the regions the hard-scene assertions look at were painted (1 = inside), filled by paintSubject. */
+export interface SubjectMarks {
+  /** Solid clothes of the main colour on the torso (not the insert, stripes, bottle or hand). */
+  shirt: Uint8Array;
+  /** The inside of the glass or bottle, walls excluded. */
+  glass: Uint8Array;
 }
 
 /** Clothes that share the screen's colour are keyed away by any keyer: nobody wears them in front of it. */
@@ -70,7 +92,7 @@ const CLASHES: Record<"green" | "blue", readonly ClothesColour[]> = { green: [],
  * and a semi-transparent bottle into the matte. Sizes are relative to `s`, the subject's scale
  * in pixels, so the same seed draws the same picture at any resolution.
  */
-export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): void {
+export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}, marks?: SubjectMarks): void {
   const { width: W, height: H } = m;
   const s = Math.min(H, W * 1.25);
   const px = s / 800; // one "pixel" of the 800-high reference scene
@@ -80,7 +102,7 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   const hair = rng.pick(HAIR);
   const wearable = CLOTHES_NAMES.filter((name) => !CLASHES[opts.screen ?? "green"].includes(name));
   const [main, insert, stripe] = (opts.clothes ?? [rng.pick(wearable), rng.pick(wearable), rng.pick(wearable)]).map(
-    (name) => CLOTHES[name],
+    (name) => ALL_CLOTHES[name],
   ) as [Rgb, Rgb, Rgb];
   const striped = rng.next() < 0.5 ? (opts.striped ?? true) : (opts.striped ?? false);
   const stripePeriod = rng.range(0.035, 0.06) * s;
@@ -111,6 +133,7 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
     const inInsert = clamp01(0.5 + vHalf - Math.abs(x - cx));
     const inStripe = striped ? clamp01((Math.sin((y / stripePeriod) * 2 * Math.PI) - 0.4) * 4) : 0;
     const shade = 1.05 - 0.3 * ((x - cx) / torsoRx) ** 2 + 0.04 * Math.sin((x * 0.05) / px + (y * 0.02) / px);
+    if (marks && cov >= 1 && inInsert <= 0 && inStripe <= 0) marks.shirt[Math.floor(y) * W + Math.floor(x)] = 1;
     for (let k = 0; k < 3; k++) {
       const body = main[k]! * (1 - inStripe) + stripe[k]! * inStripe;
       c[k] = Math.min(255, (body * (1 - inInsert) + insert[k]! * inInsert) * shade);
@@ -222,6 +245,25 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
     },
   );
 
+  if (opts.reach) {
+    // A sleeve from the far shoulder straight out past the photo's edge.
+    const dir = opts.reach === "left" ? -1 : 1;
+    const sx = cx + dir * 0.18 * s;
+    const sy = H - 0.4 * s;
+    const ex = dir < 0 ? -0.1 * s : W + 0.1 * s;
+    const ey = sy - 0.12 * s;
+    paint(
+      m,
+      { x0: Math.min(sx, ex) - 0.06 * s, y0: ey - 0.06 * s, x1: Math.max(sx, ex) + 0.06 * s, y1: sy + 0.06 * s },
+      (x, y, c) => {
+        setShaded(c, main, 0.95);
+        const cov = capsuleCoverage(x, y, sx, sy, ex, ey, 0.045 * s);
+        if (marks && cov > 0) marks.shirt[Math.floor(y) * W + Math.floor(x)] = 0;
+        return cov;
+      },
+    );
+  }
+
   // The hand moves sideways during the exposure: paint it alone, then smear it along x.
   const hand = createMatte(W, H);
   const handBox = { x0: hx - 0.1 * s, y0: hy - 0.13 * s, x1: hx + 0.1 * s, y1: wrist[1] + 0.01 * s };
@@ -252,11 +294,12 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
   const blur = Math.round(rng.range(0.018, 0.035) * s);
   smearRows(hand, blur, Math.floor(handBox.y0), Math.ceil(handBox.y1));
   over(m, hand);
+  if (marks) for (let i = 0; i < hand.a.length; i++) if (hand.a[i]! > 0) marks.shirt[i] = 0;
 
   // A bottle on the other side: glass of 0.3-0.6 opacity with its own tint, denser walls, a highlight.
   // A blue bottle in front of a blue screen is as invisible as blue clothes: the studio avoids both.
-  const tint = rng.pick(opts.screen === "blue" ? GLASS_TINTS.slice(1) : GLASS_TINTS);
-  const glassAlpha = rng.range(0.3, 0.55);
+  const tint = opts.glassOfWater ? WATER : rng.pick(opts.screen === "blue" ? GLASS_TINTS.slice(1) : GLASS_TINTS);
+  const glassAlpha = opts.glassOfWater ? 0.18 : rng.range(0.3, 0.55);
   const bx = cx - side * 0.27 * s;
   const hw = 0.045 * s;
   const top = H - 0.43 * s;
@@ -275,8 +318,10 @@ export function paintSubject(m: Matte, rng: Prng, opts: SubjectOptions = {}): vo
     const inside = Math.min(halfAt - dx, y - top, bottom - y);
     const cov = clamp01(inside + 0.5);
     if (cov <= 0) return 0;
+    if (marks) marks.shirt[Math.floor(y) * W + Math.floor(x)] = 0;
     const highlight = clamp01(1 - Math.abs(x - (bx - 0.5 * hw)) / (0.12 * hw)) * (y > shoulderY ? 1 : 0);
-    const density = inside < wall ? 0.75 : glassAlpha;
+    const density = inside < wall ? (opts.glassOfWater ? 0.5 : 0.75) : glassAlpha;
+    if (marks && cov >= 1 && inside >= wall && highlight <= 0) marks.glass[Math.floor(y) * W + Math.floor(x)] = 1;
     const a = density + (0.85 - density) * highlight;
     for (let k = 0; k < 3; k++) c[k] = tint[k]! + (250 - tint[k]!) * highlight;
     return cov * a;
