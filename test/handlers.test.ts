@@ -12,7 +12,8 @@ import type { Server } from "node:http";
 import { chromakey, composite, failed, notify } from "../pipeline/handlers";
 import type { FailedInvocation } from "../pipeline/handlers/failed";
 import { INTERNAL_FAILURE_REASON } from "../pipeline/handlers/stage";
-import { readImageHeader } from "../pipeline/image-input";
+import { decodePhoto, readImageHeader } from "../pipeline/image-input";
+import { encodeJpeg } from "../pipeline/image-output";
 import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
@@ -25,7 +26,6 @@ type Stack = Awaited<ReturnType<typeof startStack>>;
 const SAMPLE = join(__dirname, "..", "assets", "samples", "greenscreen-portrait.jpg");
 /** Small photos, where only the S3 traffic matters and the pixel work would only cost time. */
 const SMALL = join(__dirname, "fixtures", "progressive.jpg");
-const SMALL_GREY = join(__dirname, "fixtures", "greyscale.jpg");
 
 describe("stage handlers against a real S3-compatible server and MQTT broker", function () {
   this.timeout(60_000);
@@ -336,8 +336,9 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     const first = await bytes(final, "again.jpg");
     expect(await urls(1)).to.have.length(1);
 
-    // The guest takes another photo and it lands on the same presigned key.
-    await put(upload, "again.jpg", readFileSync(SMALL_GREY));
+    // The guest takes another photo (the same scene at another quality: other bytes, a screen still behind them)
+    // and it lands on the same presigned key.
+    await put(upload, "again.jpg", await encodeJpeg(await decodePhoto(readFileSync(SMALL)), 60));
     await pipeline("0D02");
     const [url1, url2, ...more] = await urls(2);
     expect(more).to.deep.equal([]);
