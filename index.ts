@@ -167,6 +167,8 @@ const notify = stageFunction("notify", {
   environment: { FINAL_URL_BASE: finalUrlBase, ...notices },
   buckets: final.bucket.arn.apply(notifyGrants),
   ...reporting,
+  // Its reporter tells the guest the souvenir is ready (the souvenir exists), so it needs the souvenir's URL.
+  reporterEnvironment: { FINAL_URL_BASE: finalUrlBase, ...notices },
 });
 
 // S3 invokes each stage for its own bucket, in this account only. Composite and notify take only the

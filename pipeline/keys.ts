@@ -63,6 +63,8 @@ export function eventVersion(object: { sequencer?: string; eTag?: string }): str
 /** The notice a stage's failure for one event is told under, by the stage and by the failure reporter alike. */
 export const failedNoticeId = (stage: string, version: string): string => `failed-${stage}-${version}`;
 export const processedNoticeId = (version: string): string => `processed-${version}`;
+/** The notice notify's failure reporter announces a souvenir under (notify's own claim may be a dead run's). */
+export const recoveredNoticeId = (version: string): string => `processed-recovered-${version}`;
 
 /** IoT Core's longest topic name, in UTF-8 bytes. */
 const MAX_TOPIC_BYTES = 256;

@@ -13,6 +13,7 @@ import { chromakey, composite, failed, notify } from "../pipeline/handlers";
 import type { FailedInvocation } from "../pipeline/handlers/failed";
 import { INTERNAL_FAILURE_REASON } from "../pipeline/handlers/stage";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
+import { notifiedMarkerKey, processedNoticeId } from "../pipeline/keys";
 import { encodeJpeg } from "../pipeline/image-output";
 import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
@@ -492,6 +493,29 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       const messages = (await waitHeard(3, 700)).filter((h) => h.topic === ownTopic);
       expect(messages.map((h) => h.message.type)).to.deep.equal(["photoFailed"]);
       expect(queued).to.have.length(1);
+    });
+
+    it("tells the guest their souvenir is ready when notify died after claiming the notice (the souvenir exists)", async () => {
+      const { final } = stack.buckets;
+      const ownTopic = await listenTo("claimed-then-died");
+      const eTag = await put(final, "claimed-then-died.jpg", readFileSync(SMALL));
+      const event = s3Event(final, "claimed-then-died.jpg", { eTag, sequencer: "0E04" });
+      // What a notify killed between its claim and its publish leaves behind: the claim, and no message.
+      await put(final, notifiedMarkerKey("claimed-then-died.jpg", processedNoticeId("0E04")), new Uint8Array(0));
+      process.env.FAILED_STAGE = "notify";
+      await Promise.all([failed(died(event)), failed(died(event))]);
+      const messages = (await waitHeard(3, 700)).filter((h) => h.topic === ownTopic);
+      expect(messages.map((h) => h.message)).to.deep.equal([
+        {
+          level: "info",
+          type: "photoProcessed",
+          message: {
+            ObjectKey: "claimed-then-died.jpg",
+            URL: `${stack.env.FINAL_URL_BASE}/claimed-then-died.jpg?v=${eTag}`,
+          },
+        },
+      ]);
+      expect(queued).to.have.length(2);
     });
 
     it("fails (so Lambda retries it) when the record cannot be kept, and tells the guest only once", async () => {

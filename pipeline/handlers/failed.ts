@@ -2,10 +2,20 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { sqsClient } from "../clients";
 import { loadConfig, requireSetting } from "../config";
-import { decodeEventKey, eventVersion, failedNoticeId, finalKey, NOTIFIED_PREFIX, parsePhotoKey } from "../keys";
+import {
+  decodeEventKey,
+  eventVersion,
+  failedNoticeId,
+  finalImageUrl,
+  finalKey,
+  NOTIFIED_PREFIX,
+  parsePhotoKey,
+  recoveredNoticeId,
+} from "../keys";
 import { log } from "../log";
-import { photoFailed } from "../messages";
+import { photoFailed, photoProcessed } from "../messages";
 import { publishOnce } from "../notifier";
+import { unquote } from "../storage";
 import { INTERNAL_FAILURE_REASON } from "./stage";
 
 /**
@@ -23,7 +33,8 @@ export interface FailedInvocation {
 
 /**
  * The failure reporter: a stage's on-failure destination. However the stage's invocation ended, the guest is
- * told (photoFailed, unless the stage itself managed to: the notice is claimed once per event), and the record
+ * told (photoFailed, unless the stage itself managed to: the notice is claimed once per event; for notify, whose
+ * souvenir exists, photoProcessed), and the record
  * is then kept in the stage's failure queue for inspection and redrive. Telling comes first and is deduplicated,
  * so a retry of this function after a failed queue write tells nobody twice.
  */
@@ -37,12 +48,37 @@ export async function handler(failure: FailedInvocation): Promise<void> {
     const photo = parsePhotoKey(key);
     if (!record.eventName?.startsWith("ObjectCreated") || !photo || key.startsWith(NOTIFIED_PREFIX)) continue;
     const fields = { stage: `${stage}-failed`, photoId: photo.photoId, key, error };
-    const noticeId = failedNoticeId(stage, eventVersion(record.s3.object));
-    const told = await publishOnce(config, photoFailed(finalKey(photo), INTERNAL_FAILURE_REASON), noticeId);
-    log(told ? "warn" : "info", told ? "photoFailed sent for a failed invocation" : "the stage had told the guest", {
-      ...fields,
-      condition: failure.requestContext?.condition,
-    });
+    const version = eventVersion(record.s3.object);
+    // Notify runs on a souvenir that exists: its guest is told it is ready, under a notice of its own, since
+    // a notify that died after claiming its notice may not have published. A second photoProcessed with the
+    // same URL is harmless; a photoFailed for a souvenir that was made, or silence, is not.
+    const told =
+      stage === "notify"
+        ? await publishOnce(
+            config,
+            photoProcessed(
+              key,
+              finalImageUrl(
+                requireSetting(config, "finalUrlBase", "FINAL_URL_BASE"),
+                key,
+                unquote(record.s3.object.eTag ?? ""),
+              ),
+            ),
+            recoveredNoticeId(version),
+          )
+        : await publishOnce(
+            config,
+            photoFailed(finalKey(photo), INTERNAL_FAILURE_REASON),
+            failedNoticeId(stage, version),
+          );
+    log(
+      told ? "warn" : "info",
+      told ? "the guest was told after a failed invocation" : "the stage had told the guest",
+      {
+        ...fields,
+        condition: failure.requestContext?.condition,
+      },
+    );
   }
   await sqsClient(config).send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(failure) }));
 }
