@@ -11,6 +11,7 @@ import { chromakey, composite, notify, presign } from "../pipeline/handlers";
 import { loadConfig } from "../pipeline/config";
 import { DEFAULTS as CLOUD_DEFAULTS } from "../infra/config";
 import { decodeEventKey } from "../pipeline/keys";
+import { log as stageLog } from "../pipeline/log";
 import { eventId, openEventJournal } from "./event-journal";
 import { startMqttBroker } from "./mqtt-broker";
 import { toLambdaS3Event } from "./s3-event";
@@ -144,7 +145,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const runner = createStageRunner(
       routes,
       Math.max(2, availableParallelism()),
-      (_level, message) => console.error(message),
+      // The stages' own JSON log lines (pipeline/log.ts), so LOG_LEVEL and the tests' log handling apply.
+      stageLog,
       (record) => {
         const id = recordId(record);
         inFlight.delete(id);

@@ -22,7 +22,7 @@ export interface StageRunner {
   readonly stats: { invoked: number; failed: number; running: number; queued: number };
 }
 
-type Log = (level: "info" | "error", message: string) => void;
+type Log = (level: "info" | "error", message: string, fields?: Record<string, unknown>) => void;
 
 /**
  * Runs stage invocations with bounded concurrency. Everything shares one Node thread, so the bound protects
@@ -69,10 +69,10 @@ export function createStageRunner(
           .handler(event, context)
           .catch((err: unknown) => {
             stats.failed++;
-            log(
-              "error",
-              `stage ${route.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-            );
+            log("error", "invocation failed", {
+              stage: route.name,
+              error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+            });
           })
           .finally(() => {
             stats.running--;

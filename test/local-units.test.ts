@@ -193,7 +193,7 @@ describe("local stack: pure parts", () => {
           { name: "b", bucket: "down", handler: work("b") },
         ],
         2,
-        (_l, m) => errors.push(m),
+        (_l, m, fields) => errors.push(`${m} ${JSON.stringify(fields)}`),
       );
       for (let i = 0; i < 6; i++) runner.dispatch(event("up", `k${i}`));
       runner.dispatch(event("up", "bad"));
@@ -205,7 +205,7 @@ describe("local stack: pure parts", () => {
       expect(seen).to.include.members(["a:k0", "a:k5", "a:bad", "b:d"]);
       expect(most).to.equal(2);
       expect(runner.stats.failed).to.equal(1);
-      expect(errors[0]).to.match(/stage a failed: .*boom/);
+      expect(errors[0]).to.match(/^invocation failed .*"stage":"a".*boom/);
     });
 
     it("runs later stages first when both are waiting", async () => {
