@@ -29,6 +29,9 @@ function manifestFile(root: string, name: FunctionName): string {
 /** Loaded from the layer at run time, never bundled: the native addons and the packages that hold them. */
 const EXTERNAL = ["@img/sharp-*", "@napi-rs/canvas-*", "*.node"];
 
+/** What the bundles get for the SDK's default credential chain. */
+const LAMBDA_CREDENTIALS = path.join(__dirname, "lambda-credentials.ts");
+
 /**
  * sharp's ESM build finds its addon through `import.meta`, which a CommonJS bundle lacks: it resolves to its
  * CommonJS build, as Node resolves it for the compiled pipeline.
@@ -50,6 +53,23 @@ const asRequired: esbuild.Plugin = {
       ),
       loader: "js",
     }));
+    // The SDK's protocols import their event-stream support dynamically, for the few operations that stream events.
+    // A dynamic import makes esbuild wrap its target and every module that target shares with the rest (most of the
+    // SDK) in lazy initializers, whose bodies V8 then parses twice: statically imported, they are parsed once.
+    build.onLoad(
+      { filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/ },
+      async (args) => {
+        const source = await fs.promises.readFile(args.path, "utf8");
+        const dynamic = 'await import("@smithy/core/event-streams")';
+        if (!source.includes(dynamic)) throw new Error(`${args.path} no longer imports event streams as expected`);
+        return {
+          contents: `import * as eventStreams from "@smithy/core/event-streams";\n${source.replace(dynamic, "eventStreams")}`,
+          loader: "js",
+        };
+      },
+    );
+    // The credential chain, likewise, for its links beyond the environment (see infra/lambda-credentials.ts).
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: LAMBDA_CREDENTIALS }));
     build.onResolve({ filter: /^(sharp|@napi-rs\/canvas)$/, namespace: "file" }, async (args) => {
       if (args.pluginData === "resolving" || args.kind !== "import-statement") return undefined;
       const resolved = await build.resolve(args.path, {

@@ -88,6 +88,24 @@ function invoke(
   });
 }
 
+/** API Gateway's GET /Upload, from the page's own origin. */
+function presignEvent(origin: string): unknown {
+  return {
+    httpMethod: "GET",
+    path: "/Upload",
+    resource: "/Upload",
+    headers: { origin },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: {},
+  };
+}
+
 describe("deployed artifact (zip contents + layer, run against the local stack)", function () {
   this.timeout(180_000);
 
@@ -274,20 +292,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
   });
 
   it("runs the presign package: GET /Upload answers a presigned PUT the browser can use", async () => {
-    const event = {
-      httpMethod: "GET",
-      path: "/Upload",
-      resource: "/Upload",
-      headers: { origin: env.ALLOWED_ORIGINS.split(",")[0] },
-      multiValueHeaders: {},
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: null,
-      stageVariables: null,
-      body: null,
-      isBase64Encoded: false,
-      requestContext: {},
-    };
+    const event = presignEvent(env.ALLOWED_ORIGINS.split(",")[0]);
     const run = await invoke(packages.presign, event, env, undefined);
     expect(run.ok, `${run.error}\n${run.output}`).to.equal(true);
     const response = run.result as { statusCode: number; body: string; headers: Record<string, string> };
@@ -302,5 +307,18 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     expect(put.status).to.equal(200);
     const head = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.upload, Key: photoFilename }));
     expect(head.ContentType).to.equal("image/jpeg");
+  });
+
+  // Lambda hands a function its role's credentials in the environment; the bundles carry no other way to find
+  // them (no profiles, SSO, processes or instance metadata: infra/lambda-credentials.ts), so without them a
+  // function fails at once and says why, instead of probing the metadata service.
+  it("signs with the credentials in the environment, and fails at once saying so without them", async () => {
+    const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...bare } = env;
+    const start = Date.now();
+    const run = await invoke(packages.presign, presignEvent(env.ALLOWED_ORIGINS.split(",")[0]), bare, undefined);
+    expect(run.ok, `${run.error}\n${run.output}`).to.equal(true);
+    expect((run.result as { statusCode: number }).statusCode).to.equal(500);
+    expect(run.output).to.include("Unable to find environment variable credentials");
+    expect(Date.now() - start, "no credential source probed beyond the environment").to.be.below(1500);
   });
 });
