@@ -3,7 +3,7 @@
 // folder, the native layer is laid out as Lambda mounts it, and the function's `__index.js` is
 // invoked in a child Node process that can reach nothing else (cwd = the package, NODE_PATH = the
 // layer only) with a real S3 event, against the local S3 server and IoT bridge.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,13 +12,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { expect } from "chai";
 import * as mqtt from "mqtt";
 import { measureFolder, writePackage, type Package } from "../infra/artifact";
-import {
-  checkBuildOutputs,
-  codePathOptions,
-  failedCallback,
-  presignCallback,
-  stageCallbacks,
-} from "../infra/callbacks";
+import { checkBuildOutputs, codePathOptions, failedFactory, presignFactory, stageFactories } from "../infra/callbacks";
 import { ensureLayer, LAYER_NODE_MODULES, layerContents, nativeBinaryPaths } from "../infra/layer";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
@@ -121,9 +115,9 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     layerPath = path.join(ROOT, LAYER_NODE_MODULES);
 
     for (const [name, callback] of Object.entries({
-      ...stageCallbacks,
-      presign: presignCallback,
-      failed: failedCallback,
+      ...stageFactories,
+      presign: presignFactory,
+      failed: failedFactory,
     })) {
       packages[name] = await writePackage(name, callback, codePathOptions(ROOT, callback), ROOT);
     }
@@ -190,6 +184,21 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
         [loadsSharp(name), loadsCanvas(name), bundle(name).includes("image is corrupt or truncated")],
         name,
       ).to.deep.equal([false, false, false]);
+    }
+  });
+
+  // Lambda runs a function's module scope in its init phase, at full CPU; the first invocation gets only the
+  // memory-proportional share. The bundle (SDK, libvips, Skia) is loaded there, before any event arrives.
+  it("loads each function's bundle as Lambda loads the package, before the first event", () => {
+    for (const [name, pkg] of Object.entries(packages)) {
+      const loaded = execFileSync(
+        process.execPath,
+        ["-e", 'require("./__index.js"); console.log(Object.keys(require.cache).join("\\n"))'],
+        { cwd: pkg.dir, env: { PATH: path.dirname(process.execPath), NODE_PATH: layerPath }, encoding: "utf8" },
+      );
+      expect(loaded.split("\n"), name).to.include(
+        path.join(fs.realpathSync(pkg.dir), "dist/functions", name, "index.js"),
+      );
     }
   });
 
