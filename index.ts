@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { invokeOnCreated, privateBucket, withPolicy } from "./infra/buckets";
-import { checkBuildOutputs, presignCallback, stageCallbacks } from "./infra/callbacks";
+import { checkBuildOutputs, presignFactory, stageFactories } from "./infra/callbacks";
 import { privateCdn } from "./infra/cdn";
 import { readSettings } from "./infra/config";
 import { corsGatewayResponses } from "./infra/gateway-responses";
@@ -119,7 +119,7 @@ const reporting = {
 };
 
 const chromakey = stageFunction("chromakey", {
-  callback: stageCallbacks.chromakey,
+  factory: stageFactories.chromakey,
   description: "Upload -> Processing: keys out the green screen",
   ...settings.chromakey,
   root,
@@ -140,7 +140,7 @@ const chromakey = stageFunction("chromakey", {
 });
 
 const composite = stageFunction("composite", {
-  callback: stageCallbacks.composite,
+  factory: stageFactories.composite,
   description: "Processing -> Final: puts the guest into a theme-park scene",
   ...settings.composite,
   root,
@@ -159,7 +159,7 @@ const composite = stageFunction("composite", {
 });
 
 const notify = stageFunction("notify", {
-  callback: stageCallbacks.notify,
+  factory: stageFactories.notify,
   description: "Final -> IoT topic: tells the guest the souvenir is ready",
   ...settings.notify,
   root,
@@ -179,7 +179,7 @@ invokeOnCreated("notify", final, notify.func, accountId, ".jpg");
 
 // --- Presign API: GET /Upload hands out a presigned PUT for the Upload bucket -------------------
 const presign = apiFunction("presign", {
-  callback: presignCallback,
+  factory: presignFactory,
   description: "GET /Upload: a presigned PUT URL for one new photo",
   memory: 256,
   timeout: 10,

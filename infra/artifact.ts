@@ -17,13 +17,14 @@ export interface Package {
 
 export async function writePackage(
   name: string,
-  callback: (...args: any[]) => unknown,
+  factory: (...args: any[]) => unknown,
   options: pulumi.runtime.CodePathOptions,
   root: string = process.cwd(),
 ): Promise<Package> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tpp-${name}-`));
-  const serialized = await pulumi.runtime.serializeFunction(callback, {
+  const serialized = await pulumi.runtime.serializeFunction(factory, {
     exportName: "handler",
+    isFactoryFunction: true,
     serialize: () => true,
     allowSecrets: true,
   });
@@ -57,7 +58,7 @@ export function measureFolder(dir: string): { files: number; bytes: number; zipp
   return { files, bytes, zippedBytes };
 }
 
-/** The module a packaged callback `require`s at its first invocation, relative to the package. */
+/** The module a packaged factory `require`s as Lambda loads the function, relative to the package. */
 export function requiredHandler(pkgDir: string): string {
   const text = fs.readFileSync(path.join(pkgDir, "__index.js"), "utf8");
   const match = /require\("(\.\/[^"]+)"\)/.exec(text);

@@ -29,6 +29,41 @@ function manifestFile(root: string, name: FunctionName): string {
 /** Loaded from the layer at run time, never bundled: the native addons and the packages that hold them. */
 const EXTERNAL = ["@img/sharp-*", "@napi-rs/canvas-*", "*.node"];
 
+/** What the bundles get for the SDK's default credential chain. */
+const LAMBDA_CREDENTIALS = path.join(__dirname, "lambda-credentials.ts");
+
+/**
+ * Helpers sharp requires at load that a function calls late or never, each required on its first call instead:
+ * semver (one version check at load needs `coerce`; the others word error messages) and a colour parser (for
+ * background options, which the pipeline never passes). `binding` is the name sharp gives the module and `calls`
+ * what it calls of it (none: the module itself is the function); a sharp that uses anything else fails the build.
+ */
+const ON_FIRST_CALL: Record<string, { importer: RegExp; binding: string; calls: string[] }> = {
+  semver: {
+    importer: /[\\/]sharp[\\/]dist[\\/]libvips\.cjs$/,
+    binding: "semver",
+    calls: ["coerce", "satisfies", "gte"],
+  },
+  "@img/colour": { importer: /[\\/]sharp[\\/]dist[\\/]colour\.cjs$/, binding: "color", calls: [] },
+};
+
+/** The module standing in for `specifier`: each function requires the real one (or its own file) when called. */
+async function onFirstCall(specifier: string, importer: string): Promise<string> {
+  const { binding, calls } = ON_FIRST_CALL[specifier];
+  const used = new Set(
+    [...(await fs.promises.readFile(importer, "utf8")).matchAll(new RegExp(`\\b${binding}\\.(\\w+)`, "g"))].map(
+      (m) => m[1],
+    ),
+  );
+  const unknown = [...used].filter((name) => !calls.includes(name));
+  if (unknown.length > 0)
+    throw new Error(`${importer} uses ${unknown.map((n) => `${binding}.${n}`).join(", ")}: see ON_FIRST_CALL`);
+  const call = (file: string) => `(...args) => require(${JSON.stringify(file)})(...args)`;
+  return calls.length === 0
+    ? `module.exports = ${call(specifier)};`
+    : calls.map((name) => `exports.${name} = ${call(`${specifier}/functions/${name}`)};`).join("\n");
+}
+
 /**
  * sharp's ESM build finds its addon through `import.meta`, which a CommonJS bundle lacks: it resolves to its
  * CommonJS build, as Node resolves it for the compiled pipeline.
@@ -50,6 +85,34 @@ const asRequired: esbuild.Plugin = {
       ),
       loader: "js",
     }));
+    for (const [specifier, { importer }] of Object.entries(ON_FIRST_CALL)) {
+      const namespace = `first-call:${specifier}`;
+      build.onResolve({ filter: new RegExp(`^${specifier.replace("/", "\\/")}$`), namespace: "file" }, (args) =>
+        importer.test(args.importer) ? { path: args.importer, namespace } : undefined,
+      );
+      build.onLoad({ filter: /./, namespace }, async (args) => ({
+        contents: await onFirstCall(specifier, args.path),
+        resolveDir: path.dirname(args.path),
+        loader: "js",
+      }));
+    }
+    // The SDK's protocols import their event-stream support dynamically, for the few operations that stream events.
+    // A dynamic import makes esbuild wrap its target and every module that target shares with the rest (most of the
+    // SDK) in lazy initializers, whose bodies V8 then parses twice: statically imported, they are parsed once.
+    build.onLoad(
+      { filter: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]protocols[\\/]HttpProtocol\.js$/ },
+      async (args) => {
+        const source = await fs.promises.readFile(args.path, "utf8");
+        const dynamic = 'await import("@smithy/core/event-streams")';
+        if (!source.includes(dynamic)) throw new Error(`${args.path} no longer imports event streams as expected`);
+        return {
+          contents: `import * as eventStreams from "@smithy/core/event-streams";\n${source.replace(dynamic, "eventStreams")}`,
+          loader: "js",
+        };
+      },
+    );
+    // The credential chain, likewise, for its links beyond the environment (see infra/lambda-credentials.ts).
+    build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: LAMBDA_CREDENTIALS }));
     build.onResolve({ filter: /^(sharp|@napi-rs\/canvas)$/, namespace: "file" }, async (args) => {
       if (args.pluginData === "resolving" || args.kind !== "import-statement") return undefined;
       const resolved = await build.resolve(args.path, {

@@ -1,7 +1,9 @@
-// The functions Pulumi serializes into each Lambda's `__index.js`. Each one only `require`s its
-// function's bundle (infra/bundle.ts) at run time, relative to the zip root, so the closure serializer
-// captures no local module by value (that copy would be fragile and would see the deployer's `__dirname`).
-// The artifact test serializes these very functions, so what it runs is what gets deployed.
+// The functions Pulumi serializes into each Lambda's `__index.js`: each is a factory, which Lambda runs once as it
+// loads the function and which returns the handler. The factory `require`s its function's bundle
+// (infra/bundle.ts), relative to the zip root, so the closure serializer captures no local module by value (that
+// copy would be fragile and would see the deployer's `__dirname`); and it does so in Lambda's init phase, which
+// runs at full CPU, rather than in the first invocation, which runs at the memory-proportional share (a seventh
+// of a vCPU at 256 MB). The artifact test serializes these very functions, so what it runs is what gets deployed.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, S3Event } from "aws-lambda";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,39 +16,28 @@ type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 type FailureHandler = (failure: FailedInvocation) => Promise<void>;
 
-export const chromakeyCallback = async (event: S3Event, context: Context): Promise<void> => {
-  const stage = require("./dist/functions/chromakey") as { handler: S3Handler };
-  return stage.handler(event, context);
-};
+export const chromakeyFactory = (): S3Handler =>
+  (require("./dist/functions/chromakey") as { handler: S3Handler }).handler;
 
-export const compositeCallback = async (event: S3Event, context: Context): Promise<void> => {
-  const stage = require("./dist/functions/composite") as { handler: S3Handler };
-  return stage.handler(event, context);
-};
+export const compositeFactory = (): S3Handler =>
+  (require("./dist/functions/composite") as { handler: S3Handler }).handler;
 
-export const notifyCallback = async (event: S3Event, context: Context): Promise<void> => {
-  const stage = require("./dist/functions/notify") as { handler: S3Handler };
-  return stage.handler(event, context);
-};
+export const notifyFactory = (): S3Handler => (require("./dist/functions/notify") as { handler: S3Handler }).handler;
 
-export const presignCallback = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  const api = require("./dist/functions/presign") as { handler: ApiHandler };
-  return api.handler(event);
-};
+export const presignFactory = (): ApiHandler =>
+  (require("./dist/functions/presign") as { handler: ApiHandler }).handler;
 
 /** A stage's on-failure destination (pipeline/handlers/failed.ts): tells the guest, keeps the record. */
-export const failedCallback = async (failure: FailedInvocation): Promise<void> => {
-  const reporter = require("./dist/functions/failed") as { handler: FailureHandler };
-  return reporter.handler(failure);
-};
+export const failedFactory = (): FailureHandler =>
+  (require("./dist/functions/failed") as { handler: FailureHandler }).handler;
 
-export const stageCallbacks = {
-  chromakey: chromakeyCallback,
-  composite: compositeCallback,
-  notify: notifyCallback,
+export const stageFactories = {
+  chromakey: chromakeyFactory,
+  composite: compositeFactory,
+  notify: notifyFactory,
 } as const;
 
-export type StageName = keyof typeof stageCallbacks;
+export type StageName = keyof typeof stageFactories;
 
 /**
  * What each function's zip holds besides `__index.js`, relative to the project root (Pulumi's working directory)
@@ -77,19 +68,19 @@ export function unshippedPackages(root: string): string[] {
   return [...dependencies, ...platform];
 }
 
-/** Which bundle each callback requires. */
+/** Which bundle each factory requires. */
 const BUNDLES = new Map<unknown, FunctionName>([
-  [chromakeyCallback, "chromakey"],
-  [compositeCallback, "composite"],
-  [notifyCallback, "notify"],
-  [presignCallback, "presign"],
-  [failedCallback, "failed"],
+  [chromakeyFactory, "chromakey"],
+  [compositeFactory, "composite"],
+  [notifyFactory, "notify"],
+  [presignFactory, "presign"],
+  [failedFactory, "failed"],
 ]);
 
 /** A fresh object per function (CallbackFunction appends to extraExcludePackages in place). */
-export function codePathOptions(root: string, callback: unknown): pulumi.runtime.CodePathOptions {
-  const name = BUNDLES.get(callback);
-  if (!name) throw new Error("codePathOptions: not one of the callbacks in infra/callbacks.ts");
+export function codePathOptions(root: string, factory: unknown): pulumi.runtime.CodePathOptions {
+  const name = BUNDLES.get(factory);
+  if (!name) throw new Error("codePathOptions: not one of the factories in infra/callbacks.ts");
   return { extraIncludePaths: includedPaths(name), extraExcludePackages: unshippedPackages(root) };
 }
 

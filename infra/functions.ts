@@ -1,11 +1,11 @@
-// One Lambda function as the project deploys it: the serialized callback plus the compiled
+// One Lambda function as the project deploys it: the serialized handler factory plus the compiled
 // pipeline and assets, the native layer, its own role with one inline least-privilege policy and
 // its own log group. S3-triggered stages also get no retries and an inspectable failure queue.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, S3Event } from "aws-lambda";
 import type { FailedInvocation } from "../pipeline/handlers/failed";
-import { codePathOptions, failedCallback } from "./callbacks";
+import { codePathOptions, failedFactory } from "./callbacks";
 import { NATIVE_LAYER_ENV } from "./layer";
 import { failureReporterPolicy, lambdaAssumeRolePolicy, noticeGrants, stagePolicy } from "./policies";
 import type { BucketGrant, PolicyDocument } from "./policies";
@@ -18,7 +18,8 @@ export const LOG_RETENTION_DAYS = 14;
 export const FAILURE_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 interface CommonArgs<E, R> {
-  callback: aws.lambda.Callback<E, R>;
+  /** Run once as Lambda loads the function: returns its handler (infra/callbacks.ts). */
+  factory: aws.lambda.CallbackFactory<E, R>;
   description: string;
   memory: number;
   timeout: number;
@@ -72,7 +73,7 @@ export function stageFunction(name: string, args: StageFunctionArgs): StageFunct
   const failureReporter = deploy(
     reporterName,
     {
-      callback: failedCallback,
+      factory: failedFactory,
       description: `Tells the guest when ${name} fails, keeps the event in its queue`,
       memory: 256,
       timeout: 30,
@@ -148,7 +149,7 @@ function deploy<E, R>(
   const func = new aws.lambda.CallbackFunction<E, R>(
     name,
     {
-      callback: args.callback,
+      callbackFactory: args.factory,
       description: args.description,
       role,
       runtime: RUNTIME,
@@ -158,7 +159,7 @@ function deploy<E, R>(
       layers: args.layer ? [args.layer.arn] : [],
       environment: { variables: { ...(args.layer ? NATIVE_LAYER_ENV : {}), ...args.environment } },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-      codePathOptions: codePathOptions(args.root, args.callback),
+      codePathOptions: codePathOptions(args.root, args.factory),
     },
     { dependsOn: [rolePolicy, ...(args.after ?? [])] },
   );

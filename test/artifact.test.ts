@@ -3,7 +3,7 @@
 // folder, the native layer is laid out as Lambda mounts it, and the function's `__index.js` is
 // invoked in a child Node process that can reach nothing else (cwd = the package, NODE_PATH = the
 // layer only) with a real S3 event, against the local S3 server and IoT bridge.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,13 +12,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { expect } from "chai";
 import * as mqtt from "mqtt";
 import { measureFolder, writePackage, type Package } from "../infra/artifact";
-import {
-  checkBuildOutputs,
-  codePathOptions,
-  failedCallback,
-  presignCallback,
-  stageCallbacks,
-} from "../infra/callbacks";
+import { checkBuildOutputs, codePathOptions, failedFactory, presignFactory, stageFactories } from "../infra/callbacks";
 import { ensureLayer, LAYER_NODE_MODULES, layerContents, nativeBinaryPaths } from "../infra/layer";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
@@ -88,6 +82,24 @@ function invoke(
   });
 }
 
+/** API Gateway's GET /Upload, from the page's own origin. */
+function presignEvent(origin: string): unknown {
+  return {
+    httpMethod: "GET",
+    path: "/Upload",
+    resource: "/Upload",
+    headers: { origin },
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    body: null,
+    isBase64Encoded: false,
+    requestContext: {},
+  };
+}
+
 describe("deployed artifact (zip contents + layer, run against the local stack)", function () {
   this.timeout(180_000);
 
@@ -103,9 +115,9 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     layerPath = path.join(ROOT, LAYER_NODE_MODULES);
 
     for (const [name, callback] of Object.entries({
-      ...stageCallbacks,
-      presign: presignCallback,
-      failed: failedCallback,
+      ...stageFactories,
+      presign: presignFactory,
+      failed: failedFactory,
     })) {
       packages[name] = await writePackage(name, callback, codePathOptions(ROOT, callback), ROOT);
     }
@@ -172,6 +184,21 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
         [loadsSharp(name), loadsCanvas(name), bundle(name).includes("image is corrupt or truncated")],
         name,
       ).to.deep.equal([false, false, false]);
+    }
+  });
+
+  // Lambda runs a function's module scope in its init phase, at full CPU; the first invocation gets only the
+  // memory-proportional share. The bundle (SDK, libvips, Skia) is loaded there, before any event arrives.
+  it("loads each function's bundle as Lambda loads the package, before the first event", () => {
+    for (const [name, pkg] of Object.entries(packages)) {
+      const loaded = execFileSync(
+        process.execPath,
+        ["-e", 'require("./__index.js"); console.log(Object.keys(require.cache).join("\\n"))'],
+        { cwd: pkg.dir, env: { PATH: path.dirname(process.execPath), NODE_PATH: layerPath }, encoding: "utf8" },
+      );
+      expect(loaded.split("\n"), name).to.include(
+        path.join(fs.realpathSync(pkg.dir), "dist/functions", name, "index.js"),
+      );
     }
   });
 
@@ -274,20 +301,7 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
   });
 
   it("runs the presign package: GET /Upload answers a presigned PUT the browser can use", async () => {
-    const event = {
-      httpMethod: "GET",
-      path: "/Upload",
-      resource: "/Upload",
-      headers: { origin: env.ALLOWED_ORIGINS.split(",")[0] },
-      multiValueHeaders: {},
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      pathParameters: null,
-      stageVariables: null,
-      body: null,
-      isBase64Encoded: false,
-      requestContext: {},
-    };
+    const event = presignEvent(env.ALLOWED_ORIGINS.split(",")[0]);
     const run = await invoke(packages.presign, event, env, undefined);
     expect(run.ok, `${run.error}\n${run.output}`).to.equal(true);
     const response = run.result as { statusCode: number; body: string; headers: Record<string, string> };
@@ -302,5 +316,18 @@ describe("deployed artifact (zip contents + layer, run against the local stack)"
     expect(put.status).to.equal(200);
     const head = await s3.send(new HeadObjectCommand({ Bucket: stack.buckets.upload, Key: photoFilename }));
     expect(head.ContentType).to.equal("image/jpeg");
+  });
+
+  // Lambda hands a function its role's credentials in the environment; the bundles carry no other way to find
+  // them (no profiles, SSO, processes or instance metadata: infra/lambda-credentials.ts), so without them a
+  // function fails at once and says why, instead of probing the metadata service.
+  it("signs with the credentials in the environment, and fails at once saying so without them", async () => {
+    const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, ...bare } = env;
+    const start = Date.now();
+    const run = await invoke(packages.presign, presignEvent(env.ALLOWED_ORIGINS.split(",")[0]), bare, undefined);
+    expect(run.ok, `${run.error}\n${run.output}`).to.equal(true);
+    expect((run.result as { statusCode: number }).statusCode).to.equal(500);
+    expect(run.output).to.include("Unable to find environment variable credentials");
+    expect(Date.now() - start, "no credential source probed beyond the environment").to.be.below(1500);
   });
 });

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { failedCallback, stageCallbacks, presignCallback } from "../infra/callbacks";
+import { failedFactory, stageFactories, presignFactory } from "../infra/callbacks";
 import { readSettings } from "../infra/config";
 import { corsResponseParameters } from "../infra/gateway-responses";
 import { ensureLayer, LAYER_DIR } from "../infra/layer";
@@ -459,15 +459,16 @@ describe("Pulumi program (mocked AWS)", function () {
       });
     });
 
-    it("packages the very callbacks infra/callbacks.ts exports, each requiring its own bundle", async () => {
-      const callbacks: Record<string, (...args: any[]) => unknown> = { ...stageCallbacks, presign: presignCallback };
-      for (const stage of Object.keys(stageCallbacks)) callbacks[`${stage}-failed`] = failedCallback;
-      for (const [name, callback] of Object.entries(callbacks)) {
+    it("packages the very factories infra/callbacks.ts exports, each requiring its own bundle", async () => {
+      const factories: Record<string, (...args: any[]) => unknown> = { ...stageFactories, presign: presignFactory };
+      for (const stage of Object.keys(stageFactories)) factories[`${stage}-failed`] = failedFactory;
+      for (const [name, factory] of Object.entries(factories)) {
         const archive = (await valueOf(pulumi.output(fnOf(name).props.code))) as pulumi.asset.AssetArchive;
         const files = (await archive.assets) as Record<string, pulumi.asset.Asset | pulumi.asset.Archive>;
         const index = await (files["__index.js"] as pulumi.asset.StringAsset).text;
-        const expected = await pulumi.runtime.serializeFunction(callback, {
+        const expected = await pulumi.runtime.serializeFunction(factory, {
           exportName: "handler",
+          isFactoryFunction: true,
           serialize: () => true,
           allowSecrets: true,
         });
