@@ -69,7 +69,7 @@ export function mattePass(m: MatteInput): MatteResult {
   const fgColumn = new Int32Array(width);
   for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
-  const edges = createEdgePixels((width * height) >> 5);
+  const edges = createEdgePixels((width * height) >> 3);
   const rowHasEdge = new Uint8Array(height);
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);

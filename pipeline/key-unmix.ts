@@ -51,10 +51,13 @@ const shareAt = solidShare;
 const plateAtX = plateAt;
 const foregroundAt = sampleForeground;
 const fillAt = sampleFill;
+/** OPAQUE_RAW for the loop: an exported constant is read from the module's exports wherever it is used. */
+const OPAQUE = OPAQUE_RAW;
 
 /**
  * The pixels pass 2 may un-mix, listed by pass 1 in scan order: those with some alpha and a raw alpha below
- * REFINE_RAW (a few percent of a photo). Pass 2 visits only them, and nothing keeps a full-size matte.
+ * REFINE_RAW (the guest's edges, and light neutral clothes, whose raw alpha is near 1: up to a third of a
+ * portrait). Pass 2 visits only them, and nothing keeps a full-size matte.
  */
 export interface EdgePixels {
   count: number;
@@ -135,7 +138,7 @@ export function unmixEdges(m: UnmixInput): void {
     const p = 4 * i;
     const solid = shareAt(fgMap, x, y);
     // Past OPAQUE_RAW only loose pixels (dense strands) are refined, not the body's own edge.
-    if (raw >= OPAQUE_RAW && solid >= SOLID_NEARBY) continue;
+    if (raw >= OPAQUE && solid >= SOLID_NEARBY) continue;
     // Deep inside the subject nothing is refined; and a greenish colour there that is still far
     // from the screen (where teal meets olive, say) is cloth, not a hole.
     if (solid > INTERIOR_SHARE && (a >= 1 || raw >= INTERIOR_RAW)) {
