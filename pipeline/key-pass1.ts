@@ -24,7 +24,7 @@ const shadeAt = creaseShade;
 const clip = clipAlpha;
 const addEdge = addEdgePixel;
 const REFINE = REFINE_RAW;
-/** Raw alpha past 1 at which a pixel teaches the subject's colour with full weight. */
+/** A pixel teaches the subject's colour with a weight rising from raw alpha 1 to OPAQUE_RAW. */
 const TEACH_SCALE = 1 / (OPAQUE_RAW - 1);
 
 /** What pass 1 reads. */

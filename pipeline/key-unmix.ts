@@ -46,7 +46,7 @@ const SPILL_CONDITION = 0.05;
 /** The brightest channel (0-255) assumed for a translucent foreground no subject colour explains. */
 const GLASS_CEILING = 232;
 
-// Local bindings of the per-pixel helpers (see chromakey.ts: a loader's getter would block inlining).
+// Local bindings of the per-pixel helpers (see key-pass1.ts: a loader's getter would block inlining).
 const shareAt = solidShare;
 const plateAtX = plateAt;
 const foregroundAt = sampleForeground;
