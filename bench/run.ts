@@ -161,6 +161,13 @@ function extractBaseline(ref: string, dir: string): Tree {
       stdio: "inherit",
     },
   );
+  // Versions that bundle each function (infra/bundle.ts) deploy, and so measure, the bundles.
+  if (fs.existsSync(join(root, "infra", "bundle.ts"))) {
+    execFileSync(process.execPath, ["--import", "tsx", join(root, "infra", "bundle.ts")], {
+      cwd: root,
+      stdio: "inherit",
+    });
+  }
   const rev = execFileSync("git", ["-C", ROOT, "rev-parse", "--short", ref], { encoding: "utf8" }).trim();
   return { label: `${ref} (${rev})`, root, env: {} };
 }
