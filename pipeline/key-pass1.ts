@@ -1,5 +1,5 @@
 import type { BlockStats } from "./key-blocks";
-import type { ForegroundMap } from "./key-foreground";
+import { cellColumns, cellRow, type ForegroundMap } from "./key-foreground";
 import { creaseShade, rawAlphaAt } from "./key-matte";
 import { plateRow, plateSampler, type Plate } from "./key-plate";
 import { addEdgePixel, clipAlpha, createEdgePixels, OPAQUE_RAW, REFINE_RAW, type EdgePixels } from "./key-unmix";
@@ -65,15 +65,13 @@ export function mattePass(m: MatteInput): MatteResult {
   const line = new Float32Array(plate.cols * 3);
   const bg = new Float32Array(width * 3);
   const blockColumn = blocks.column;
-  const fgCell = fgMap.cell;
-  const fgColumn = new Int32Array(width);
-  for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
+  const fgColumn = cellColumns(fgMap, width);
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
   const edges = createEdgePixels((width * height) >> 3);
   const rowHasEdge = new Uint8Array(height);
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);
-    const fgRow = Math.floor(y / fgCell) * fgMap.cols;
+    const fgRow = cellRow(fgMap, y);
     const blockRow = Math.floor(y / blocks.size) * blocks.cols;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;

@@ -1,4 +1,4 @@
-import { sampleFill, sampleForeground, solidShare, type ForegroundMap } from "./key-foreground";
+import { cellColumns, cellRow, sampleFill, sampleForeground, solidShare, type ForegroundMap } from "./key-foreground";
 import { MIN_PLATE_KEY } from "./key-matte";
 import { plateAt, plateLine, plateSampler, type Plate } from "./key-plate";
 import type { Rgba } from "./rgba";
@@ -121,22 +121,25 @@ export function unmixEdges(m: UnmixInput): void {
   // of it and the screen, solve alpha on that line; then take the screen's share out of the colour.
   const fgColour = new Float32Array(3);
   const here = new Float32Array(3);
-  let y = -1;
+  const fgColumn = cellColumns(fgMap, width);
+  let fgRow = 0;
   let rowStart = 0;
   let rowEnd = 0;
   for (let k = 0; k < count; k++) {
     const i = index[k]!;
     if (i >= rowEnd) {
-      y = Math.floor(i / width);
+      const y = Math.floor(i / width);
       rowStart = y * width;
       rowEnd = rowStart + width;
+      fgRow = cellRow(fgMap, y);
       plateLine(plate, y, line);
     }
     const x = i - rowStart;
+    const cell = fgRow + fgColumn[x]!;
     let a = alpha[k]!;
     const raw = rawAlpha[k]!;
     const p = 4 * i;
-    const solid = shareAt(fgMap, x, y);
+    const solid = shareAt(fgMap, cell);
     // Past OPAQUE_RAW only loose pixels (dense strands) are refined, not the body's own edge.
     if (raw >= OPAQUE && solid >= SOLID_NEARBY) continue;
     // Deep inside the subject nothing is refined; and a greenish colour there that is still far
@@ -157,10 +160,10 @@ export function unmixEdges(m: UnmixInput): void {
     const cb = data[p + 2]!;
     let trust = 0;
     let ap = a;
-    let share = foregroundAt(fgMap, x, y, fgColour);
+    let share = foregroundAt(fgMap, cell, fgColour);
     if (share <= 0.01 && a < FILL_MAX_ALPHA) {
       // A faint pixel far from the hair mass (a loose strand): the nearest confident subject colour.
-      fillAt(fgMap, far, x, y, fgColour);
+      fillAt(far, cell, fgColour);
       share = 0.02;
     }
     if (share > 0.01) {
