@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: per-stage time and peak memory on synthetic and phone-like photos (bench/photos.ts), beside each
- * stage's codec floor; both stages through the CLI, start-up included; each function's package size and cold-start
+ * stage's codec floor; the keyer alone at the working size (bench/keyer.ts); both stages through the CLI, start-up included; each function's package size and cold-start
  * `require` time; then the local stack under 50 simultaneous uploads. Everything is measured in this run on this
  * machine.
  *
@@ -73,6 +73,33 @@ function measure(tree: Tree, name: string, file: string): Measurement {
   return JSON.parse(out.trim().split("\n").pop()!) as Measurement;
 }
 
+interface KeyerMeasurement {
+  width: number;
+  height: number;
+  medianMs: number;
+  minMs: number;
+  minCpuMs: number;
+}
+
+/**
+ * `chromakey()` alone on the photo decoded to the working size, compiled as Lambda runs it, in a process of its own:
+ * this checkout's bench/keyer.ts loads `tree`'s keyer, so a baseline needs no keyer bench of its own.
+ */
+function keyer(tree: Tree, file: string): KeyerMeasurement {
+  const runs = String(Math.max(RUNS, 7));
+  const out = node(["--import", "tsx", join(ROOT, "bench", "keyer.ts"), tree.root, file, runs], tree.root);
+  return JSON.parse(out.trim().split("\n").pop()!) as KeyerMeasurement;
+}
+
+function fastestKeyer(rounds: KeyerMeasurement[]): KeyerMeasurement {
+  return {
+    ...rounds[0]!,
+    medianMs: Math.min(...rounds.map((m) => m.medianMs)),
+    minMs: Math.min(...rounds.map((m) => m.minMs)),
+    minCpuMs: Math.min(...rounds.map((m) => m.minCpuMs)),
+  };
+}
+
 /** `theme-park-photos process IN OUT.jpg` wall time: a fresh process each run, start-up included. */
 function cliProcess(tree: Tree, input: string, dir: string): number {
   const times: number[] = [];
@@ -134,6 +161,13 @@ function extractBaseline(ref: string, dir: string): Tree {
       stdio: "inherit",
     },
   );
+  // Versions that bundle each function (infra/bundle.ts) deploy, and so measure, the bundles.
+  if (fs.existsSync(join(root, "infra", "bundle.ts"))) {
+    execFileSync(process.execPath, ["--import", "tsx", join(root, "infra", "bundle.ts")], {
+      cwd: root,
+      stdio: "inherit",
+    });
+  }
   const rev = execFileSync("git", ["-C", ROOT, "rev-parse", "--short", ref], { encoding: "utf8" }).trim();
   return { label: `${ref} (${rev})`, root, env: {} };
 }
@@ -197,6 +231,27 @@ async function main(): Promise<void> {
         console.log(row);
       }
       both.push({ photo, file: jpeg, after, before: baseline ? before : undefined });
+    }
+
+    console.log(
+      "\n| photo | working size | keyer alone: ms median | keyer ms fastest | fastest CPU ms |" +
+        (baseline ? " before median | before fastest | before CPU | after / before (fastest) |" : ""),
+    );
+    console.log("|---|---|---:|---:|---:|" + (baseline ? "---:|---:|---:|---:|" : ""));
+    for (const { photo, file } of both) {
+      const runs: KeyerMeasurement[] = [];
+      const olds: KeyerMeasurement[] = [];
+      for (let round = 0; round < (baseline ? ROUNDS : 1); round++) {
+        runs.push(keyer(current, file));
+        if (baseline) olds.push(keyer(baseline, file));
+      }
+      const run = fastestKeyer(runs);
+      let row = `| ${photo.label} | ${run.width}×${run.height} | ${ms(run.medianMs)} | ${ms(run.minMs)} | ${ms(run.minCpuMs)} |`;
+      if (baseline) {
+        const old = fastestKeyer(olds);
+        row += ` ${ms(old.medianMs)} | ${ms(old.minMs)} | ${ms(old.minCpuMs)} | ${ratio(run.minMs, old.minMs)} |`;
+      }
+      console.log(row);
     }
 
     console.log(

@@ -1,20 +1,14 @@
-import { estimatePlate, plateRow, plateSampler } from "./key-plate";
+import { estimatePlate } from "./key-plate";
 import { createForegroundMap, fillForeground, spread } from "./key-foreground";
 import { refineEdges } from "./key-edge";
 import { blockStats } from "./key-blocks";
 import { creaseZone } from "./key-cleanup";
 import { coreLevels } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
-import { creaseShade, rawAlphaAt } from "./key-matte";
-import { clipAlpha, OPAQUE_RAW, REFINE_RAW, unmixEdges } from "./key-unmix";
+import { mattePass } from "./key-pass1";
+import { unmixEdges } from "./key-unmix";
 import { detectScreen, type Screen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
-
-// Local bindings for the per-pixel helpers of pass 1: a module loader may turn an imported name into a
-// getter call on every use, which keeps the engine from inlining it in the hottest loop.
-const rawAt = rawAlphaAt;
-const shadeAt = creaseShade;
-const clip = clipAlpha;
 
 /** Settings of the keyer. Every field is a deploy-time setting (env CHROMAKEY_OPTIONS, JSON). */
 export interface KeyOptions {
@@ -53,12 +47,6 @@ export const DEFAULT_KEY_OPTIONS: KeyOptions = Object.freeze({
   minScreenFraction: 0.05,
 });
 
-/**
- * Raw alpha from which a pixel counts as the subject's (teaches its colour and solidity) even where
- * the soft ramp up to clipWhite still leaves it fractional: cloth near the screen's hue (teal) stays
- * subject, while glass walls and smeared hands keep their partial alpha.
- */
-const SOLID_RAW = 0.8;
 /** Confidence (local share of opaque pixels) at which a cell's subject colour needs no filling from further out. */
 const FILL_FULL = 0.25;
 
@@ -111,16 +99,11 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
     return { image: out, screen: null, extent: { x0: 0, x1: width, y0: 0 } };
   }
   const extent = findScreenExtent(img, screen, opts.screenTolerance);
-  const sampler = plateSampler(plate, width);
-  const line = new Float32Array(plate.cols * 3);
   const { key } = screen;
   const [i0, i1] = screen.others;
   const clipBlack = opts.clipBlack;
   const clipWhite = opts.clipWhite;
   const spill = opts.spillSuppression;
-  const o = out.data;
-  const alpha = new Float32Array(width * height);
-  const rowHasEdge = new Uint8Array(height);
   const fgCell = Math.max(2, Math.round(Math.max(width, height) / 320));
   const fgMap = createForegroundMap(width, height, fgCell);
 
@@ -130,67 +113,16 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   // creases away from the guest are screen.
   const cores = coreLevels(blocks, width, height);
   const creases = creaseZone(blocks, width, height, cores);
-  const blockColumn = blocks.column;
 
   // Pass 1: alpha from the raw matte; opaque pixels feed the foreground map.
-  const fgColumn = new Int32Array(width);
-  for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
-  const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
-  const rawAlpha = new Float32Array(width * height);
-  const bg = new Float32Array(width * 3);
-  for (let y = 0; y < height; y++) {
-    plateRow(plate, sampler, y, line, bg);
-    const fgRow = Math.floor(y / fgCell) * fgMap.cols;
-    const blockRow = Math.floor(y / blocks.size) * blocks.cols;
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const p = 4 * i;
-      const c0 = data[p + i0]!;
-      const c1 = data[p + i1]!;
-      let raw = rawAt(data, p, bg, 3 * x, key, i0, i1);
-      const block = blockRow + blockColumn[x]!;
-      // Below clipBlack a pixel is bare screen anyway: the crease test is for what would show.
-      if (raw >= clipBlack && raw < 1 && creases[block]) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1);
-      if (cores !== null) {
-        const level = cores[block]!;
-        // Bare screen stays bare: only the guest's own fractional pixels are rescaled.
-        if (level > 0 && raw >= clipBlack && raw < clipWhite / level) raw /= level;
-      }
-      rawAlpha[i] = raw;
-      const a = clip(raw, clipBlack, clipWhite);
-      alpha[i] = a;
-      if (a < 1) {
-        if (a > 0) rowHasEdge[y] = 1;
-        if (raw < SOLID_RAW) continue;
-      }
-      if (raw < REFINE_RAW) rowHasEdge[y] = 1;
-      const limit = c0 > c1 ? c0 : c1;
-      const ck = data[p + key]!;
-      const fk = ck > limit ? ck - (ck - limit) * spill : ck;
-      o[p + key] = fk;
-      o[p + i0] = c0;
-      o[p + i1] = c1;
-      o[p + 3] = 255;
-      const cell = fgRow + fgColumn[x]!;
-      fgSolid[cell]! += 1;
-      // Only pixels well past opaque teach the subject's colour: a reddish or dark colour mixed
-      // with some screen still reads as opaque, and would teach a screen-tinted colour.
-      const depth = (raw - 1) * (1 / (OPAQUE_RAW - 1));
-      if (depth > 0) {
-        const w = depth >= 1 ? 1 : depth * depth;
-        fgWeight[cell]! += w;
-        fgSums[3 * cell]! += w * o[p]!;
-        fgSums[3 * cell + 1]! += w * o[p + 1]!;
-        fgSums[3 * cell + 2]! += w * o[p + 2]!;
-      }
-    }
-  }
+  const matte = { img, out, key, i0, i1, plate, blocks, cores, creases, clipBlack, clipWhite, spill, fgMap };
+  const { edges, rowHasEdge } = mattePass(matte);
   spread(fgMap, Math.max(2, Math.round(Math.max(width, height) / 60 / fgCell)));
   const far = fillForeground(fgMap, FILL_FULL);
 
-  unmixEdges({ img, out, alpha, rawAlpha, rowHasEdge, plate, fgMap, far, key, i0, i1, clipBlack, clipWhite, spill });
-  refineEdges(o, data, width, height, rowHasEdge);
-  clearOutside(o, width, height, extent);
+  unmixEdges({ img, out, edges, plate, fgMap, far, key, i0, i1, clipBlack, clipWhite, spill });
+  refineEdges(out.data, data, width, height, rowHasEdge);
+  clearOutside(out.data, width, height, extent);
   return {
     image: out,
     screen,

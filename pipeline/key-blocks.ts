@@ -23,7 +23,7 @@ export interface BlockStats {
   readonly column: Int32Array;
 }
 
-// Local bindings of the per-sample helpers (see chromakey.ts: a loader's getter would block inlining).
+// Local bindings of the per-sample helpers (see key-pass1.ts: a loader's getter would block inlining).
 const rawAt = rawAlphaAt;
 const plateAtX = plateAt;
 

@@ -83,22 +83,33 @@ function clampIndex(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
-/** The local share of opaque pixels around pixel (x, y), nearest cell. */
-export function solidShare(map: ForegroundMap, x: number, y: number): number {
-  return map.solid[Math.floor(y / map.cell) * map.cols + Math.floor(x / map.cell)]!;
+/** Cell of the map along each pixel column: pixel (x, y) lies in cell `row(y) + column[x]`, its nearest. */
+export function cellColumns(map: ForegroundMap, width: number): Int32Array {
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.floor(x / map.cell);
+  return column;
+}
+
+/** First cell of the map's row holding pixel row y. */
+export function cellRow(map: ForegroundMap, y: number): number {
+  return Math.floor(y / map.cell) * map.cols;
+}
+
+/** The local share of opaque pixels in a cell. */
+export function solidShare(map: ForegroundMap, cell: number): number {
+  return map.solid[cell]!;
 }
 
 /**
- * The subject's colour near pixel (x, y) into out[0..2] (nearest cell: the map is already smooth);
- * returns the share of subject-colour evidence there, 0 when there is none.
+ * The subject's colour in a cell into out[0..2] (the map is already smooth); returns the share of
+ * subject-colour evidence there, 0 when there is none.
  */
-export function sampleForeground(map: ForegroundMap, x: number, y: number, out: Float32Array): number {
-  const c = Math.floor(y / map.cell) * map.cols + Math.floor(x / map.cell);
-  const w = map.weight[c]!;
+export function sampleForeground(map: ForegroundMap, cell: number, out: Float32Array): number {
+  const w = map.weight[cell]!;
   if (w <= 0) return 0;
-  out[0] = map.rgb[3 * c]!;
-  out[1] = map.rgb[3 * c + 1]!;
-  out[2] = map.rgb[3 * c + 2]!;
+  out[0] = map.rgb[3 * cell]!;
+  out[1] = map.rgb[3 * cell + 1]!;
+  out[2] = map.rgb[3 * cell + 2]!;
   return w;
 }
 
@@ -185,9 +196,9 @@ export function fillForeground(map: ForegroundMap, full: number): Float32Array {
   return out;
 }
 
-/** The filled subject colour (from `fillForeground`) at pixel (x, y) into out[0..2], nearest cell. */
-export function sampleFill(map: ForegroundMap, fill: Float32Array, x: number, y: number, out: Float32Array): void {
-  const c = 3 * (Math.floor(y / map.cell) * map.cols + Math.floor(x / map.cell));
+/** The filled subject colour (from `fillForeground`) of a cell into out[0..2]. */
+export function sampleFill(fill: Float32Array, cell: number, out: Float32Array): void {
+  const c = 3 * cell;
   out[0] = fill[c]!;
   out[1] = fill[c + 1]!;
   out[2] = fill[c + 2]!;

@@ -9,7 +9,10 @@ import type { BlockStats } from "../pipeline/key-blocks";
 import { creaseZone } from "../pipeline/key-cleanup";
 import { coreLevels } from "../pipeline/key-core";
 import { creaseShade, rawAlphaAt } from "../pipeline/key-matte";
-import { clipAlpha, writeDespilled } from "../pipeline/key-unmix";
+import { addEdgePixel, clipAlpha, createEdgePixels, writeDespilled } from "../pipeline/key-unmix";
+import { createForegroundMap } from "../pipeline/key-foreground";
+import { mattePass } from "../pipeline/key-pass1";
+import type { Plate } from "../pipeline/key-plate";
 import { createRgba, type Rgba } from "../pipeline/rgba";
 import { generateScene, type GroundTruth } from "./groundtruth/scene";
 import { scoreKey } from "./groundtruth/metrics";
@@ -354,6 +357,47 @@ describe("chromakey passes, one by one", () => {
     const glass = (c: number, r: number) => c >= 40 && c < 46 && r >= 30 && r < 40;
     const held = statsOf(64, 64, (c, r) => (glass(c, r) ? 0.4 : inside(c, r) ? 1.2 : 0));
     expect(coreLevels(held, 512, 512)).to.equal(null);
+  });
+
+  it("pass 1: bare screen stays empty, opaque pixels are written and teach the subject map, fractional ones are listed for un-mixing", () => {
+    // 24 x 8 px over a uniform plate: screen, a half mix, and an opaque orange patch, each a third of the row.
+    const width = 24;
+    const height = 8;
+    const img = createRgba(width, height);
+    const colours = [
+      [40, 165, 70],
+      [120, 158, 95],
+      [200, 150, 120],
+    ];
+    for (let i = 0; i < width * height; i++) img.data.set([...colours[Math.floor((i % width) / 8)]!, 255], 4 * i);
+    const plate: Plate = { cols: 1, rows: 1, cell: 32, rgb: Float32Array.from([40, 165, 70]) };
+    const blocks = statsOf(3, 1, () => 0);
+    const out = createRgba(width, height);
+    const fgMap = createForegroundMap(width, height, 8);
+    const { edges, rowHasEdge } = mattePass({
+      ...{ img, out, key: 1, i0: 0, i1: 2, plate, blocks, cores: null, creases: new Uint8Array(3) },
+      ...{ clipBlack: 0.08, clipWhite: 0.87, spill: 1, fgMap },
+    });
+    const at = (x: number, y: number) => [...out.data.subarray(4 * (y * width + x), 4 * (y * width + x) + 4)];
+    expect(at(3, 4)).to.deep.equal([0, 0, 0, 0]);
+    expect(at(20, 4)).to.deep.equal([200, 150, 120, 255]);
+    expect([...fgMap.solid]).to.deep.equal([0, 0, 64]);
+    expect(fgMap.weight[2]).to.be.above(0);
+    // The mix (columns 8-15) is listed in scan order, with its raw alpha and alpha.
+    expect(edges.count).to.equal(8 * 8);
+    expect([...edges.index.subarray(0, 3)]).to.deep.equal([8, 9, 10]);
+    expect(edges.raw[0]).to.be.within(0.3, 0.7);
+    expect(edges.alpha[0]).to.equal(Math.fround(clipAlpha(edges.raw[0]!, 0.08, 0.87)));
+    expect([...rowHasEdge]).to.deep.equal(new Array(height).fill(1));
+  });
+
+  it("edge list: grows past its first capacity and keeps the order", () => {
+    const list = createEdgePixels(2);
+    for (let i = 0; i < 5; i++) addEdgePixel(list, 10 * i, i / 10, i / 20);
+    expect(list.count).to.equal(5);
+    expect([...list.index.subarray(0, 5)]).to.deep.equal([0, 10, 20, 30, 40]);
+    expect(list.raw[4]).to.be.closeTo(0.4, 1e-6);
+    expect(list.alpha[4]).to.be.closeTo(0.2, 1e-6);
   });
 
   it("crease zone: only blocks well away from anything solid", () => {
