@@ -150,7 +150,8 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
       let raw = rawAt(data, p, bg, 3 * x, key, i0, i1);
       const block = blockRow + blockColumn[x]!;
       // Below clipBlack a pixel is bare screen anyway: the crease test is for what would show.
-      if (raw >= clipBlack && raw < 1 && creases[block]) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1);
+      const zone = creases[block]!;
+      if (raw >= clipBlack && raw < 1 && zone) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1, zone);
       if (cores !== null) {
         const level = cores[block]!;
         // Bare screen stays bare: only the guest's own fractional pixels are rescaled.

@@ -13,9 +13,23 @@ const SOLID_SHARE = 0.25;
 /** Distance (share of the long side) from solid blocks within which the raw matte is trusted as is. */
 const TRUSTED = 0.04;
 
+/** Zone bit: dark pixels of the plate's own chroma are screen (a crease or a hard shadow). */
+export const CREASE_DARK = 1;
+/** Zone bit: brighter pixels of the plate's hue, less saturated, are screen (a washed-out hot spot). */
+export const CREASE_BRIGHT = 2;
+
 /**
- * Per block: 1 where pass 1 scales raw alpha by the pixel's `shade` (far from anything solid), else 0.
- * Blocks of a spill-lit core (`cores`, optional) count as solid. Pure.
+ * A hot spot fades into the screen with no outline: its raw alpha rises no faster than from 0 to 1 over
+ * this share of the long side. A spill-lit white shirt reads as the same colour, but has an edge.
+ */
+const HOT_SPOT_RAMP = 0.05;
+/** Bare screen a hot spot is grown from spans at least this share of the photo: a clear glass's inside never does. */
+const HOT_SPOT_SEED = 0.02;
+
+/**
+ * Per block: which crease tests pass 1 applies to fractional pixels (CREASE_DARK far from anything solid,
+ * CREASE_BRIGHT where the matte grows smoothly out of bare screen), 0 for none. Blocks of a spill-lit
+ * core (`cores`, optional) count as solid. Pure.
  */
 export function creaseZone(blocks: BlockStats, width: number, height: number, cores: Float32Array | null): Uint8Array {
   const { cols, rows, solid, total } = blocks;
@@ -26,6 +40,78 @@ export function creaseZone(blocks: BlockStats, width: number, height: number, co
   const dist = blockDistance(isSolid, cols, rows);
   const trusted = Math.ceil((TRUSTED * Math.max(width, height)) / blocks.size);
   const zone = new Uint8Array(cols * rows);
-  for (let b = 0; b < zone.length; b++) zone[b] = dist[b]! > trusted ? 1 : 0;
+  for (let b = 0; b < zone.length; b++) zone[b] = dist[b]! > trusted ? CREASE_DARK : 0;
+  markHotSpots(blocks, Math.max(width, height), zone);
   return zone;
+}
+
+/**
+ * Marks CREASE_BRIGHT on the dark-zone blocks reached from bare screen through blocks with nothing opaque
+ * whose mean raw alpha rises no faster than a hot spot's ramp: neither from bare screen (a shirt's edge,
+ * even where it runs at a slant across the blocks) nor against any of the four blocks around (a glass's
+ * walls, and the highlight along them). Anything in front of the screen has a rim.
+ */
+function markHotSpots(blocks: BlockStats, longSide: number, zone: Uint8Array): void {
+  const { cols, rows, total, bare, solid, partSum } = blocks;
+  const n = cols * rows;
+  const isBare = new Uint8Array(n);
+  const level = new Float32Array(n);
+  for (let b = 0; b < n; b++) {
+    isBare[b] = total[b]! > 0 && bare[b] === total[b] ? 1 : 0;
+    level[b] = total[b]! > 0 ? partSum[b]! / total[b]! : 0;
+  }
+  const depth = blockDistance(isBare, cols, rows);
+  const step = blocks.size / (HOT_SPOT_RAMP * longSide);
+  const smooth = (b: number): boolean => {
+    const x = b % cols;
+    const v = level[b]!;
+    if (v > step * depth[b]! || solid[b]! > 0) return false;
+    for (const c of [
+      x > 0 ? b - 1 : b,
+      x < cols - 1 ? b + 1 : b,
+      b >= cols ? b - cols : b,
+      b + cols < n ? b + cols : b,
+    ]) {
+      const d = level[c]! - v;
+      if (d > step || d < -step) return false;
+    }
+    return true;
+  };
+  const queue = new Int32Array(n);
+  let tail = 0;
+  // Seeds: wide stretches of bare screen, not the clear patches inside a glass.
+  const seen = new Uint8Array(n);
+  for (let s = 0; s < n; s++) {
+    if (!isBare[s] || seen[s]) continue;
+    const start = tail;
+    seen[s] = 1;
+    queue[tail++] = s;
+    for (let head = start; head < tail; head++) {
+      const b = queue[head]!;
+      const x = b % cols;
+      for (const c of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
+        if (c < 0 || c >= n || !isBare[c] || seen[c]) continue;
+        seen[c] = 1;
+        queue[tail++] = c;
+      }
+    }
+    if (tail - start < HOT_SPOT_SEED * n) tail = start;
+  }
+  let kept = 0;
+  for (let h = 0; h < tail; h++) {
+    const b = queue[h]!;
+    if (zone[b] !== CREASE_DARK) continue;
+    zone[b]! |= CREASE_BRIGHT;
+    queue[kept++] = b;
+  }
+  tail = kept;
+  for (let head = 0; head < tail; head++) {
+    const b = queue[head]!;
+    const x = b % cols;
+    for (const c of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
+      if (c < 0 || c >= n || zone[c] !== CREASE_DARK || !smooth(c)) continue;
+      zone[c]! |= CREASE_BRIGHT;
+      queue[tail++] = c;
+    }
+  }
 }
