@@ -2,7 +2,7 @@ import { estimatePlate, plateRow, plateSampler } from "./key-plate";
 import { createForegroundMap, fillForeground, spread } from "./key-foreground";
 import { refineEdges } from "./key-edge";
 import { blockStats } from "./key-blocks";
-import { creaseZone } from "./key-cleanup";
+import { clearCreaseRuns, CREASE_CANDIDATE, CREASE_DARK, CREASE_SEED, creaseZone } from "./key-cleanup";
 import { coreLevels } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
 import { creaseShade, rawAlphaAt } from "./key-matte";
@@ -137,6 +137,7 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
   for (let x = 0; x < width; x++) fgColumn[x] = Math.floor(x / fgCell);
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
   const rawAlpha = new Float32Array(width * height);
+  const creaseRuns = new Uint8Array(width * height);
   const bg = new Float32Array(width * 3);
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);
@@ -150,8 +151,13 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
       let raw = rawAt(data, p, bg, 3 * x, key, i0, i1);
       const block = blockRow + blockColumn[x]!;
       // Below clipBlack a pixel is bare screen anyway: the crease test is for what would show.
-      const zone = creases[block]!;
-      if (raw >= clipBlack && raw < 1 && zone) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1, zone);
+      if (raw >= clipBlack && raw < 1) {
+        // Next to the guest a pixel that passes the dark test is only a candidate (a strand looks the same).
+        const zone = creases[block]!;
+        const shade = shadeAt(data, p, bg, 3 * x, key, i0, i1, zone || CREASE_DARK);
+        if (zone) raw *= shade;
+        if (shade === 0) creaseRuns[i] = zone ? CREASE_SEED : CREASE_CANDIDATE;
+      }
       if (cores !== null) {
         const level = cores[block]!;
         // Bare screen stays bare: only the guest's own fractional pixels are rescaled.
@@ -186,6 +192,7 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
       }
     }
   }
+  clearCreaseRuns(creaseRuns, width, height, alpha, rawAlpha);
   spread(fgMap, Math.max(2, Math.round(Math.max(width, height) / 60 / fgCell)));
   const far = fillForeground(fgMap, FILL_FULL);
 

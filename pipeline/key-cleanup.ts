@@ -115,3 +115,50 @@ function markHotSpots(blocks: BlockStats, longSide: number, zone: Uint8Array): v
     }
   }
 }
+
+/** Marks of `clearCreaseRuns`: a pixel the crease zone keyed out as screen, and one next to the guest that would pass. */
+export const CREASE_SEED = 2;
+export const CREASE_CANDIDATE = 1;
+
+/**
+ * Folds and a hard shadow's rim run on from the open screen up to the guest, where the raw matte is
+ * trusted because a dark strand reads the same. A candidate (a pixel next to the guest that passes the
+ * crease test) joined, 8-connected through candidates, to a pixel the crease zone already keyed out is
+ * part of the same fold: it becomes screen too. Strands grow out of the guest, not out of a fold. Pure
+ * but for the arrays it is given: `alpha` and `raw` are cleared where a run reaches.
+ */
+export function clearCreaseRuns(
+  marks: Uint8Array,
+  width: number,
+  height: number,
+  alpha: Float32Array,
+  raw: Float32Array,
+): void {
+  if (marks.indexOf(CREASE_CANDIDATE) < 0 || marks.indexOf(CREASE_SEED) < 0) return;
+  const n = width * height;
+  // Each marked pixel is queued at most once.
+  let marked = 0;
+  for (let i = 0; i < n; i++) if (marks[i] !== 0) marked++;
+  const q = new Int32Array(marked);
+  let queued = 0;
+  for (let i = 0; i < n; i++) if (marks[i] === CREASE_SEED) q[queued++] = i;
+  for (let head = 0; head < queued; head++) {
+    const i = q[head]!;
+    const x = i % width;
+    const y = (i - x) / width;
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= height) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= width) continue;
+        const j = yy * width + xx;
+        if (marks[j] !== CREASE_CANDIDATE) continue;
+        marks[j] = CREASE_SEED;
+        alpha[j] = 0;
+        raw[j] = 0;
+        q[queued++] = j;
+      }
+    }
+  }
+}

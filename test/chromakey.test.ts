@@ -6,7 +6,14 @@ import { encodeJpeg } from "../pipeline/image-output";
 import { alphaBounds } from "../pipeline/layout";
 import { chromakeyPhoto, NO_SCREEN_REASON } from "../pipeline/stages";
 import type { BlockStats } from "../pipeline/key-blocks";
-import { CREASE_BRIGHT, CREASE_DARK, creaseZone } from "../pipeline/key-cleanup";
+import {
+  clearCreaseRuns,
+  CREASE_BRIGHT,
+  CREASE_CANDIDATE,
+  CREASE_DARK,
+  CREASE_SEED,
+  creaseZone,
+} from "../pipeline/key-cleanup";
 import { coreLevels } from "../pipeline/key-core";
 import { creaseShade, rawAlphaAt } from "../pipeline/key-matte";
 import { clipAlpha, writeDespilled } from "../pipeline/key-unmix";
@@ -377,6 +384,23 @@ describe("chromakey passes, one by one", () => {
     expect(zone[10 * 64 + 2]! & CREASE_DARK).to.equal(CREASE_DARK);
     expect(zone[40 * 64 + 30]).to.equal(0);
     expect(zone[40 * 64 + 22]).to.equal(0);
+  });
+
+  it("crease runs: a fold running on from the open screen to the guest is cleared; a strand of the guest is not", () => {
+    // 40 x 10: a diagonal fold keyed out on the left (seeds) running on as candidates up to x = 30; a
+    // separate strand of candidates (x 34-38) touching nothing keyed out.
+    const width = 40;
+    const height = 10;
+    const marks = new Uint8Array(width * height);
+    const alpha = new Float32Array(width * height).fill(0.3);
+    const raw = new Float32Array(width * height).fill(0.3);
+    for (let x = 0; x <= 30; x++) marks[(x >> 2) * width + x] = x < 10 ? CREASE_SEED : CREASE_CANDIDATE;
+    for (let x = 34; x <= 38; x++) marks[5 * width + x] = CREASE_CANDIDATE;
+    clearCreaseRuns(marks, width, height, alpha, raw);
+    expect(alpha[7 * width + 30]).to.equal(0);
+    expect(raw[(20 >> 2) * width + 20]).to.equal(0);
+    expect(alpha[5 * width + 36]).to.be.closeTo(0.3, 1e-6);
+    expect(alpha[0]).to.be.closeTo(0.3, 1e-6);
   });
 
   it("hot-spot zone: a smooth rise out of bare screen; not a shirt's edge, nor the inside of a glass", () => {
