@@ -2,7 +2,7 @@ import { estimatePlate } from "./key-plate";
 import { createForegroundMap, fillForeground, spread } from "./key-foreground";
 import { refineEdges } from "./key-edge";
 import { blockStats } from "./key-blocks";
-import { creaseZone } from "./key-cleanup";
+import { clearCreaseRuns, creaseZone, dropCreasePixels } from "./key-cleanup";
 import { coreLevels } from "./key-core";
 import { findScreenExtent, type ScreenExtent } from "./key-extent";
 import { mattePass } from "./key-pass1";
@@ -116,7 +116,10 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
 
   // Pass 1: alpha from the raw matte; opaque pixels feed the foreground map.
   const matte = { img, out, key, i0, i1, plate, blocks, cores, creases, clipBlack, clipWhite, spill, fgMap };
-  const { edges, rowHasEdge } = mattePass(matte);
+  const { edges, rowHasEdge, creaseMarks } = mattePass(matte);
+  // Folds running on from the open screen up to the guest are screen too.
+  clearCreaseRuns(creaseMarks, width, height);
+  dropCreasePixels(edges, creaseMarks);
   spread(fgMap, Math.max(2, Math.round(Math.max(width, height) / 60 / fgCell)));
   const far = fillForeground(fgMap, FILL_FULL);
 

@@ -1,4 +1,5 @@
 import { blockDistance, type BlockStats } from "./key-blocks";
+import type { EdgePixels } from "./key-unmix";
 
 /**
  * Clean-up of the raw matte away from the guest. Narrow creases and hard shadow edges on the screen
@@ -13,9 +14,23 @@ const SOLID_SHARE = 0.25;
 /** Distance (share of the long side) from solid blocks within which the raw matte is trusted as is. */
 const TRUSTED = 0.04;
 
+/** Zone bit: dark pixels of the plate's own chroma are screen (a crease or a hard shadow). */
+export const CREASE_DARK = 1;
+/** Zone bit: brighter pixels of the plate's hue, less saturated, are screen (a washed-out hot spot). */
+export const CREASE_BRIGHT = 2;
+
 /**
- * Per block: 1 where pass 1 scales raw alpha by the pixel's `shade` (far from anything solid), else 0.
- * Blocks of a spill-lit core (`cores`, optional) count as solid. Pure.
+ * A hot spot fades into the screen with no outline: its raw alpha rises no faster than from 0 to 1 over
+ * this share of the long side. A spill-lit white shirt reads as the same colour, but has an edge.
+ */
+const HOT_SPOT_RAMP = 0.05;
+/** Bare screen a hot spot is grown from spans at least this share of the photo: a clear glass's inside never does. */
+const HOT_SPOT_SEED = 0.02;
+
+/**
+ * Per block: which crease tests pass 1 applies to fractional pixels (CREASE_DARK far from anything solid,
+ * CREASE_BRIGHT where the matte grows smoothly out of bare screen), 0 for none. Blocks of a spill-lit
+ * core (`cores`, optional) count as solid. Pure.
  */
 export function creaseZone(blocks: BlockStats, width: number, height: number, cores: Float32Array | null): Uint8Array {
   const { cols, rows, solid, total } = blocks;
@@ -26,6 +41,130 @@ export function creaseZone(blocks: BlockStats, width: number, height: number, co
   const dist = blockDistance(isSolid, cols, rows);
   const trusted = Math.ceil((TRUSTED * Math.max(width, height)) / blocks.size);
   const zone = new Uint8Array(cols * rows);
-  for (let b = 0; b < zone.length; b++) zone[b] = dist[b]! > trusted ? 1 : 0;
+  for (let b = 0; b < zone.length; b++) zone[b] = dist[b]! > trusted ? CREASE_DARK : 0;
+  markHotSpots(blocks, Math.max(width, height), zone);
   return zone;
+}
+
+/**
+ * Marks CREASE_BRIGHT on the dark-zone blocks reached from bare screen through blocks with nothing opaque
+ * whose mean raw alpha rises no faster than a hot spot's ramp: neither from bare screen (a shirt's edge,
+ * even where it runs at a slant across the blocks) nor against any of the four blocks around (a glass's
+ * walls, and the highlight along them). Anything in front of the screen has a rim.
+ */
+function markHotSpots(blocks: BlockStats, longSide: number, zone: Uint8Array): void {
+  const { cols, rows, total, bare, solid, partSum } = blocks;
+  const n = cols * rows;
+  const isBare = new Uint8Array(n);
+  const level = new Float32Array(n);
+  for (let b = 0; b < n; b++) {
+    isBare[b] = total[b]! > 0 && bare[b] === total[b] ? 1 : 0;
+    level[b] = total[b]! > 0 ? partSum[b]! / total[b]! : 0;
+  }
+  const depth = blockDistance(isBare, cols, rows);
+  const step = blocks.size / (HOT_SPOT_RAMP * longSide);
+  const smooth = (b: number): boolean => {
+    const x = b % cols;
+    const v = level[b]!;
+    if (v > step * depth[b]! || solid[b]! > 0) return false;
+    for (const c of [
+      x > 0 ? b - 1 : b,
+      x < cols - 1 ? b + 1 : b,
+      b >= cols ? b - cols : b,
+      b + cols < n ? b + cols : b,
+    ]) {
+      const d = level[c]! - v;
+      if (d > step || d < -step) return false;
+    }
+    return true;
+  };
+  const queue = new Int32Array(n);
+  let tail = 0;
+  // Seeds: wide stretches of bare screen, not the clear patches inside a glass.
+  const seen = new Uint8Array(n);
+  for (let s = 0; s < n; s++) {
+    if (!isBare[s] || seen[s]) continue;
+    const start = tail;
+    seen[s] = 1;
+    queue[tail++] = s;
+    for (let head = start; head < tail; head++) {
+      const b = queue[head]!;
+      const x = b % cols;
+      for (const c of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
+        if (c < 0 || c >= n || !isBare[c] || seen[c]) continue;
+        seen[c] = 1;
+        queue[tail++] = c;
+      }
+    }
+    if (tail - start < HOT_SPOT_SEED * n) tail = start;
+  }
+  let kept = 0;
+  for (let h = 0; h < tail; h++) {
+    const b = queue[h]!;
+    if (zone[b] !== CREASE_DARK) continue;
+    zone[b]! |= CREASE_BRIGHT;
+    queue[kept++] = b;
+  }
+  tail = kept;
+  for (let head = 0; head < tail; head++) {
+    const b = queue[head]!;
+    const x = b % cols;
+    for (const c of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
+      if (c < 0 || c >= n || zone[c] !== CREASE_DARK || !smooth(c)) continue;
+      zone[c]! |= CREASE_BRIGHT;
+      queue[tail++] = c;
+    }
+  }
+}
+
+/** Marks of `clearCreaseRuns`: a pixel the crease zone keyed out as screen, and one next to the guest that would pass. */
+export const CREASE_SEED = 2;
+export const CREASE_CANDIDATE = 1;
+
+/**
+ * Folds and a hard shadow's rim run on from the open screen up to the guest, where the raw matte is
+ * trusted because a dark strand reads the same. A candidate (a pixel next to the guest that passes the
+ * crease test) joined, 8-connected through candidates, to a pixel the crease zone already keyed out is
+ * part of the same fold: it becomes screen too (its mark turns CREASE_SEED). Strands grow out of the guest,
+ * not out of a fold. Pure but for `marks`, updated in place.
+ */
+export function clearCreaseRuns(marks: Uint8Array, width: number, height: number): void {
+  if (marks.indexOf(CREASE_CANDIDATE) < 0 || marks.indexOf(CREASE_SEED) < 0) return;
+  const n = width * height;
+  // Each marked pixel is queued at most once.
+  let marked = 0;
+  for (let i = 0; i < n; i++) if (marks[i] !== 0) marked++;
+  const q = new Int32Array(marked);
+  let queued = 0;
+  for (let i = 0; i < n; i++) if (marks[i] === CREASE_SEED) q[queued++] = i;
+  for (let head = 0; head < queued; head++) {
+    const i = q[head]!;
+    const x = i % width;
+    const y = (i - x) / width;
+    for (let dy = -1; dy <= 1; dy++) {
+      const yy = y + dy;
+      if (yy < 0 || yy >= height) continue;
+      for (let dx = -1; dx <= 1; dx++) {
+        const xx = x + dx;
+        if (xx < 0 || xx >= width) continue;
+        const j = yy * width + xx;
+        if (marks[j] !== CREASE_CANDIDATE) continue;
+        marks[j] = CREASE_SEED;
+        q[queued++] = j;
+      }
+    }
+  }
+}
+
+/** Takes the pixels a crease run reached (marked CREASE_SEED) off pass 2's list: they are screen. In place. */
+export function dropCreasePixels(edges: EdgePixels, marks: Uint8Array): void {
+  let kept = 0;
+  for (let k = 0; k < edges.count; k++) {
+    if (marks[edges.index[k]!] === CREASE_SEED) continue;
+    edges.index[kept] = edges.index[k]!;
+    edges.raw[kept] = edges.raw[k]!;
+    edges.alpha[kept] = edges.alpha[k]!;
+    kept++;
+  }
+  edges.count = kept;
 }

@@ -38,9 +38,10 @@ export function rawAlphaAt(
 }
 
 /**
- * How much (0..1) of a fractional pixel's raw alpha survives if it is screen in a crease or a hard shadow:
- * 0 when it is darker than the plate with exactly its chroma, 1 when its chroma differs by twice
- * SHADE_CHROMA or more (or it is not darker). Pure.
+ * How much (0..1) of a fractional pixel's raw alpha survives if it is screen in a crease, a hard shadow or
+ * a washed-out hot spot: 0 when it is the plate scaled darker with exactly its chroma, or the plate less
+ * saturated under added neutral light (brighter, the same hue); 1 when its chroma differs from either by
+ * twice SHADE_CHROMA or more. Pure.
  */
 export function creaseShade(
   data: Uint8ClampedArray,
@@ -50,15 +51,35 @@ export function creaseShade(
   key: number,
   i0: number,
   i1: number,
+  zone: number,
 ): number {
   const ck = data[p + key]!;
   const bk = bg[q + key]!;
-  if (!(ck > 0 && ck < bk)) return 1;
-  // Each other channel against the plate's scaled to the pixel's brightness, less the noise a dark
-  // channel carries (JPEG smears chroma over thin folds), relative to the screen channel.
-  const scale = ck / bk;
-  let d0 = data[p + i0]! - bg[q + i0]! * scale;
-  let d1 = data[p + i1]! - bg[q + i1]! * scale;
+  if (!(ck > 0)) return 1;
+  let d0: number;
+  let d1: number;
+  if (ck < bk) {
+    if (!(zone & 1)) return 1;
+    // Each other channel against the plate's scaled to the pixel's brightness, less the noise a dark
+    // channel carries (JPEG smears chroma over thin folds), relative to the screen channel.
+    const scale = ck / bk;
+    d0 = data[p + i0]! - bg[q + i0]! * scale;
+    d1 = data[p + i1]! - bg[q + i1]! * scale;
+  } else {
+    if (!(zone & 2)) return 1;
+    // A hot spot: the plate's differences (screen channel over each other one) shrunk by one factor, as
+    // added neutral light shrinks them; a light strand or fringe of another hue shrinks them unequally.
+    const c0 = data[p + i0]!;
+    const c1 = data[p + i1]!;
+    const f0 = bk - bg[q + i0]!;
+    const f1 = bk - bg[q + i1]!;
+    const e0 = ck - c0;
+    const e1 = ck - c1;
+    const m = (e0 + e1) / (f0 + f1);
+    if (!(m > 0 && m < 1) || c0 < bg[q + i0]! || c1 < bg[q + i1]!) return 1;
+    d0 = e0 - m * f0;
+    d1 = e1 - m * f1;
+  }
   d0 = (d0 < 0 ? -d0 : d0) - SHADE_NOISE;
   d1 = (d1 < 0 ? -d1 : d1) - SHADE_NOISE;
   const d = (d0 > d1 ? d0 : d1) / ck;

@@ -1,5 +1,6 @@
 import type { BlockStats } from "./key-blocks";
 import { cellColumns, cellRow, type ForegroundMap } from "./key-foreground";
+import { CREASE_CANDIDATE, CREASE_DARK, CREASE_SEED } from "./key-cleanup";
 import { creaseShade, rawAlphaAt } from "./key-matte";
 import { plateRow, plateSampler, type Plate } from "./key-plate";
 import { addEdgePixel, clipAlpha, createEdgePixels, OPAQUE_RAW, REFINE_RAW, type EdgePixels } from "./key-unmix";
@@ -24,6 +25,9 @@ const shadeAt = creaseShade;
 const clip = clipAlpha;
 const addEdge = addEdgePixel;
 const REFINE = REFINE_RAW;
+const DARK = CREASE_DARK;
+const SEED = CREASE_SEED;
+const CANDIDATE = CREASE_CANDIDATE;
 /** A pixel teaches the subject's colour with a weight rising from raw alpha 1 to OPAQUE_RAW. */
 const TEACH_SCALE = 1 / (OPAQUE_RAW - 1);
 
@@ -54,6 +58,8 @@ export interface MatteResult {
   edges: EdgePixels;
   /** Rows holding any fractional pixel, for the edge refinement. */
   rowHasEdge: Uint8Array;
+  /** Per pixel: CREASE_SEED where the crease zone keyed it out, CREASE_CANDIDATE where it would pass next to the guest. */
+  creaseMarks: Uint8Array;
 }
 
 /** Pass 1; writes `out` and `fgMap` in place. */
@@ -69,6 +75,7 @@ export function mattePass(m: MatteInput): MatteResult {
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
   const edges = createEdgePixels((width * height) >> 3);
   const rowHasEdge = new Uint8Array(height);
+  const creaseMarks = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);
     const fgRow = cellRow(fgMap, y);
@@ -80,7 +87,14 @@ export function mattePass(m: MatteInput): MatteResult {
       // Bare screen (most of a photo) stays bare whatever the refinement maps say: nothing to write.
       if (raw < clipBlack) continue;
       const block = blockRow + blockColumn[x]!;
-      if (raw < 1 && creases[block]) raw *= shadeAt(data, p, bg, 3 * x, key, i0, i1);
+      if (raw < 1) {
+        // Next to the guest a pixel that passes the dark test is only a candidate (a strand looks the same):
+        // clearCreaseRuns decides from the marks whether a fold joins it to the open screen.
+        const zone = creases[block]!;
+        const shade = shadeAt(data, p, bg, 3 * x, key, i0, i1, zone || DARK);
+        if (zone) raw *= shade;
+        if (shade === 0) creaseMarks[i] = zone ? SEED : CANDIDATE;
+      }
       if (cores !== null) {
         const level = cores[block]!;
         // Only the guest's own fractional pixels are rescaled.
@@ -116,5 +130,5 @@ export function mattePass(m: MatteInput): MatteResult {
       }
     }
   }
-  return { edges, rowHasEdge };
+  return { edges, rowHasEdge, creaseMarks };
 }

@@ -6,7 +6,15 @@ import { encodeJpeg } from "../pipeline/image-output";
 import { alphaBounds } from "../pipeline/layout";
 import { chromakeyPhoto, NO_SCREEN_REASON } from "../pipeline/stages";
 import type { BlockStats } from "../pipeline/key-blocks";
-import { creaseZone } from "../pipeline/key-cleanup";
+import {
+  clearCreaseRuns,
+  dropCreasePixels,
+  CREASE_BRIGHT,
+  CREASE_CANDIDATE,
+  CREASE_DARK,
+  CREASE_SEED,
+  creaseZone,
+} from "../pipeline/key-cleanup";
 import { coreLevels } from "../pipeline/key-core";
 import { creaseShade, rawAlphaAt } from "../pipeline/key-matte";
 import { addEdgePixel, clipAlpha, createEdgePixels, writeDespilled } from "../pipeline/key-unmix";
@@ -305,15 +313,30 @@ describe("chromakey passes, one by one", () => {
   });
 
   it("crease test: a darker pixel of the plate's own chroma is screen; a dark strand's mix is not", () => {
-    expect(creaseShade(pixel(20, 82, 35), 0, plateGreen, 0, 1, 0, 2)).to.equal(0);
+    expect(creaseShade(pixel(20, 82, 35), 0, plateGreen, 0, 1, 0, 2, CREASE_DARK)).to.equal(0);
     // Strands of dark-brown hair over the screen shift the chroma towards the hair's: a half-transparent
     // one keeps most of its alpha, a denser one all of it.
     const strand = (h: number) =>
       [26, 21, 18].map((c, k) => Math.round(h * c + (1 - h) * plateGreen[k]!)) as [number, number, number];
-    expect(creaseShade(pixel(...strand(0.5)), 0, plateGreen, 0, 1, 0, 2)).to.be.at.least(0.5);
-    expect(creaseShade(pixel(...strand(0.6)), 0, plateGreen, 0, 1, 0, 2)).to.equal(1);
+    expect(creaseShade(pixel(...strand(0.5)), 0, plateGreen, 0, 1, 0, 2, CREASE_DARK)).to.be.at.least(0.5);
+    expect(creaseShade(pixel(...strand(0.6)), 0, plateGreen, 0, 1, 0, 2, CREASE_DARK)).to.equal(1);
     // Brighter than the plate: never a crease.
-    expect(creaseShade(pixel(60, 200, 90), 0, plateGreen, 0, 1, 0, 2)).to.equal(1);
+    expect(creaseShade(pixel(60, 200, 90), 0, plateGreen, 0, 1, 0, 2, CREASE_DARK)).to.equal(1);
+  });
+
+  it("hot-spot test: the plate washed out by neutral light is screen; a light strand's mix, or a more saturated screen, is not", () => {
+    const both = CREASE_DARK | CREASE_BRIGHT;
+    const mix = (w: number, over: readonly number[]) =>
+      over.map((c, k) => Math.round(w * c + (1 - w) * plateGreen[k]!)) as [number, number, number];
+    expect(creaseShade(pixel(...mix(0.5, [240, 240, 240])), 0, plateGreen, 0, 1, 0, 2, both)).to.equal(0);
+    expect(creaseShade(pixel(...mix(0.2, [250, 250, 250])), 0, plateGreen, 0, 1, 0, 2, both)).to.equal(0);
+    // Only where the clean-up found a hot spot's smooth rise.
+    expect(creaseShade(pixel(...mix(0.5, [240, 240, 240])), 0, plateGreen, 0, 1, 0, 2, CREASE_DARK)).to.equal(1);
+    // Blond hair or skin half over the screen shifts the hue.
+    expect(creaseShade(pixel(...mix(0.5, [230, 190, 120])), 0, plateGreen, 0, 1, 0, 2, both)).to.equal(1);
+    expect(creaseShade(pixel(...mix(0.5, [225, 170, 140])), 0, plateGreen, 0, 1, 0, 2, both)).to.equal(1);
+    // Brighter and more saturated than the plate: not washed out.
+    expect(creaseShade(pixel(45, 200, 75), 0, plateGreen, 0, 1, 0, 2, both)).to.equal(1);
   });
 
   /** Block statistics of a raw matte painted by a function of the block's position (every block uniform). */
@@ -403,9 +426,50 @@ describe("chromakey passes, one by one", () => {
   it("crease zone: only blocks well away from anything solid", () => {
     const stats = statsOf(64, 64, (c, r) => (c >= 24 && c < 40 && r >= 32 ? 1.2 : 0));
     const zone = creaseZone(stats, 512, 512, null);
-    expect(zone[10 * 64 + 2]).to.equal(1);
+    expect(zone[10 * 64 + 2]! & CREASE_DARK).to.equal(CREASE_DARK);
     expect(zone[40 * 64 + 30]).to.equal(0);
     expect(zone[40 * 64 + 22]).to.equal(0);
+  });
+
+  it("crease runs: a fold running on from the open screen to the guest is cleared; a strand of the guest is not", () => {
+    // 40 x 10: a diagonal fold keyed out on the left (seeds) running on as candidates up to x = 30; a
+    // separate strand of candidates (x 34-38) touching nothing keyed out.
+    const width = 40;
+    const height = 10;
+    const marks = new Uint8Array(width * height);
+    for (let x = 0; x <= 30; x++) marks[(x >> 2) * width + x] = x < 10 ? CREASE_SEED : CREASE_CANDIDATE;
+    for (let x = 34; x <= 38; x++) marks[5 * width + x] = CREASE_CANDIDATE;
+    clearCreaseRuns(marks, width, height);
+    expect(marks[7 * width + 30]).to.equal(CREASE_SEED);
+    expect(marks[(20 >> 2) * width + 20]).to.equal(CREASE_SEED);
+    expect(marks[5 * width + 36]).to.equal(CREASE_CANDIDATE);
+    expect(marks[0]).to.equal(CREASE_SEED);
+    expect(marks[9 * width]).to.equal(0);
+
+    // Pass 2 then leaves the cleared pixels alone: they come off its list.
+    const edges = createEdgePixels(4);
+    for (const i of [7 * width + 30, 5 * width + 36, 9 * width]) addEdgePixel(edges, i, 0.3, 0.3);
+    dropCreasePixels(edges, marks);
+    expect(Array.from(edges.index.subarray(0, edges.count))).to.deep.equal([5 * width + 36, 9 * width]);
+  });
+
+  it("hot-spot zone: a smooth rise out of bare screen; not a shirt's edge, nor the inside of a glass", () => {
+    // 128 x 128 blocks of 8 px (1024 px). A washed-out spot peaking at 0.6 (sigma 60 px) top left; a
+    // fractional shirt (0.5, spill-lit) bottom left; a glass (walls 0.5, inside 0.12 with clear patches) right.
+    const spot = (c: number, r: number) => 0.6 * Math.exp(-((c - 30) ** 2 + (r - 30) ** 2) / (2 * 7.5 ** 2));
+    const shirt = (c: number, r: number) => c >= 10 && c < 50 && r >= 80;
+    const glass = (c: number, r: number) => c >= 90 && c < 110 && r >= 40 && r < 100;
+    const inGlass = (c: number, r: number) => c >= 92 && c < 108 && r >= 42 && r < 98;
+    const stats = statsOf(128, 128, (c, r) =>
+      shirt(c, r) ? 0.5 : inGlass(c, r) ? ((c + r) % 5 === 0 ? 0 : 0.12) : glass(c, r) ? 0.5 : spot(c, r),
+    );
+    const zone = creaseZone(stats, 1024, 1024, null);
+    const bright = (c: number, r: number) => zone[r * 128 + c]! & CREASE_BRIGHT;
+    expect(bright(30, 30), "the spot's peak").to.equal(CREASE_BRIGHT);
+    expect(bright(38, 30), "its flank").to.equal(CREASE_BRIGHT);
+    expect(bright(30, 100), "the shirt").to.equal(0);
+    expect(bright(10, 100), "the shirt's edge").to.equal(0);
+    expect(bright(100, 70), "the glass").to.equal(0);
   });
 });
 
