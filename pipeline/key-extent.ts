@@ -1,4 +1,4 @@
-import type { Screen } from "./key-screen";
+import { hasScreenChroma, type Screen } from "./key-screen";
 import { createRgba, type Rgba } from "./rgba";
 
 /**
@@ -104,18 +104,13 @@ function screenCells(
   return out;
 }
 
-/** Whether a pixel (by index) has the screen's chroma: the same test the plate uses. */
+/** Least screen-channel level at which a pixel's chroma is read for the extent (dimmer than the plate's). */
+const MIN_LEVEL = 16;
+
+/** Whether a pixel (by index) is bare screen: the plate's chroma test, down to MIN_LEVEL. */
 function bareTest(img: Rgba, screen: Screen, tolerance: number): (i: number) => boolean {
   const { data } = img;
-  const { key } = screen;
-  const [i0, i1] = screen.others;
-  const [r0, r1] = screen.ratios;
-  return (i) => {
-    const o = 4 * i;
-    const k = data[o + key]!;
-    if (k < 16) return false;
-    return Math.abs(data[o + i0]! / k - r0) <= tolerance && Math.abs(data[o + i1]! / k - r1) <= tolerance;
-  };
+  return (i) => hasScreenChroma(data, 4 * i, screen, tolerance, MIN_LEVEL);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Screen } from "./key-screen";
+import { hasScreenChroma, type Screen } from "./key-screen";
 import type { Rgba } from "./rgba";
 
 /**
@@ -28,9 +28,6 @@ export function estimatePlate(img: Rgba, screen: Screen, cellsOnLongSide: number
   const sums = new Float64Array(cols * rows * 3);
   const counts = new Uint32Array(cols * rows);
   const totals = new Uint32Array(cols * rows);
-  const { key } = screen;
-  const [i0, i1] = screen.others;
-  const [r0, r1] = screen.ratios;
   // Every other pixel each way: a cell still averages hundreds of samples.
   for (let y = 0; y < height; y += 2) {
     const rowCell = Math.floor(y / cell) * cols;
@@ -38,10 +35,7 @@ export function estimatePlate(img: Rgba, screen: Screen, cellsOnLongSide: number
       const c = rowCell + Math.floor(x / cell);
       totals[c]!++;
       const o = 4 * (y * width + x);
-      const k = data[o + key]!;
-      if (k < MIN_LEVEL) continue;
-      const inv = 1 / k;
-      if (Math.abs(data[o + i0]! * inv - r0) > tolerance || Math.abs(data[o + i1]! * inv - r1) > tolerance) continue;
+      if (!hasScreenChroma(data, o, screen, tolerance, MIN_LEVEL)) continue;
       counts[c]!++;
       sums[3 * c] += data[o]!;
       sums[3 * c + 1] += data[o + 1]!;

@@ -146,3 +146,24 @@ function median(hist: Uint32Array, total: number): number {
   }
   return 0.5;
 }
+
+/**
+ * Whether the pixel at byte offset `o` has the screen's chroma: each other channel's ratio to the screen's
+ * channel within `tolerance` of the screen's own, with that channel at least `minLevel` (below it the ratios
+ * are mostly noise). Pure: the plate and the screen's extent both find bare screen with it.
+ */
+export function hasScreenChroma(
+  data: Uint8ClampedArray,
+  o: number,
+  screen: Screen,
+  tolerance: number,
+  minLevel: number,
+): boolean {
+  const k = data[o + screen.key]!;
+  if (k < minLevel) return false;
+  const inv = 1 / k;
+  return (
+    Math.abs(data[o + screen.others[0]]! * inv - screen.ratios[0]) <= tolerance &&
+    Math.abs(data[o + screen.others[1]]! * inv - screen.ratios[1]) <= tolerance
+  );
+}
