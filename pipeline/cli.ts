@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The pipeline on local files, for trying the keyer and the themes without any stack:
- * the same decode -> key -> composite -> encode steps the stage handlers run.
+ * the same decode -> key -> composite -> encode steps the stage handlers run (pipeline/stages.ts), with
+ * `process` handing the cut-out straight to the compositor instead of through a PNG.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,6 +12,7 @@ import { isPhotoError } from "./errors";
 import { decodePhoto } from "./image-input";
 import { encodeJpeg, encodePng } from "./image-output";
 import type { Rgba } from "./rgba";
+import { cutOut, decodeGuestPhoto } from "./stages";
 import { resolveTheme, THEMES } from "./themes";
 
 const NAME = "theme-park-photos";
@@ -147,9 +149,11 @@ export function describeWritten(w: Written): string {
 export async function runCommand(cmd: Command): Promise<Written> {
   const started = performance.now();
   const bytes = await readInput(cmd.input);
+  const keying = cmd.action === "chromakey" || cmd.action === "process";
   let img: Rgba;
   try {
-    img = await decodePhoto(bytes);
+    // A photo is held to what the chromakey stage takes; a cut-out, like the compositor's input, to any size.
+    img = keying ? cutOut(await decodeGuestPhoto(bytes)).image : await decodePhoto(bytes);
   } catch (err) {
     if (isPhotoError(err)) throw new Error(`${cmd.input}: ${err.reason}`);
     throw err;
@@ -159,11 +163,6 @@ export async function runCommand(cmd: Command): Promise<Written> {
     throw new Error(
       `${cmd.input} has no transparency: composite takes a keyed cut-out (the PNG chromakey writes); for a photo, use process`,
     );
-  }
-  if (cmd.action === "chromakey" || cmd.action === "process") {
-    // Loaded on use: the keyer is the heaviest module, and composite alone does not need it.
-    const { chromakey } = await import("./chromakey.js");
-    img = chromakey(img);
   }
   let theme: string | undefined;
   if (cmd.action === "composite" || cmd.action === "process") {

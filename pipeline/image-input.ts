@@ -35,6 +35,8 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Scale down so the long side is at most this (default 2048). */
   maxSide?: number;
+  /** Refuse images, as they stand upright, whose short side is under this (default 1: any size). */
+  minSide?: number;
 }
 
 /** Only these two reach the decoder: libvips reads many more formats than a camera app uploads. */
@@ -99,9 +101,17 @@ export function workingSize(width: number, height: number, maxSide: number): { w
 export async function decodePhoto(buf: Uint8Array, opts: DecodeOptions = {}): Promise<Rgba> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxSide = opts.maxSide ?? DEFAULT_MAX_SIDE;
-  if (!(maxSide >= 1) || !(maxPixels >= 1)) throw new RangeError("maxSide and maxPixels must be at least 1");
+  const minSide = opts.minSide ?? 1;
+  if (!(maxSide >= 1) || !(maxPixels >= 1) || !(minSide >= 1)) {
+    throw new RangeError("maxSide, maxPixels and minSide must be at least 1");
+  }
   const { header, hasProfile, isSrgb8 } = await probe(buf, maxPixels);
   const upright = uprightSize(header);
+  if (Math.min(upright.width, upright.height) < minSide) {
+    throw new PhotoError(
+      `image is too small (${upright.width}x${upright.height}): a souvenir needs at least ${minSide} pixels on each side`,
+    );
+  }
   const size = workingSize(upright.width, upright.height, maxSide);
 
   let decoded: { data: Buffer; info: sharp.OutputInfo };

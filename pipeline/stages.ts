@@ -6,6 +6,7 @@ import { composite } from "./composite";
 import type { CompositeOptions } from "./composite";
 import { decodePhoto } from "./image-input";
 import { encodeJpeg, encodePng } from "./image-output";
+import type { Rgba } from "./rgba";
 
 /**
  * Each stage's work from bytes to bytes, with no S3 and no environment: what the Lambda handlers, the CLI and
@@ -15,6 +16,28 @@ import { encodeJpeg, encodePng } from "./image-output";
 /** Said to the guest when the photo shows no screen (an ordinary selfie): a souvenir would paste the room into the scene. */
 export const NO_SCREEN_REASON =
   "no green screen was found behind you: stand in front of the screen so it fills the space around you, and take the photo again";
+
+/**
+ * The smallest guest photo taken, on its short side. Every phone camera writes far more (a VGA frame has 480);
+ * below this the guest, even enlarged the 2x the layout allows, would be a smudge in the 1080x1350 souvenir.
+ */
+export const MIN_PHOTO_SIDE = 200;
+
+/** A guest's photo (JPEG or PNG) -> upright sRGB RGBA at working size, refusing one too small for a souvenir. */
+export function decodeGuestPhoto(photo: Uint8Array): Promise<Rgba> {
+  return decodePhoto(photo, { minSide: MIN_PHOTO_SIDE });
+}
+
+/**
+ * A decoded photo -> the guest with the screen keyed out, cut to the screen's extent, and the hint for the guest
+ * the keyer may have. A photo with no screen is refused (PhotoError) rather than keyed as a whole.
+ */
+export function cutOut(photo: Rgba, keyOptions: Partial<KeyOptions> = {}): { image: Rgba; hint?: string } {
+  const keyed = keyPhoto(photo, keyOptions);
+  if (!keyed.screen) throw new PhotoError(NO_SCREEN_REASON);
+  const image = cropToExtent(keyed.image, keyed.extent);
+  return keyed.hint ? { image, hint: keyed.hint } : { image };
+}
 
 /**
  * A guest's photo (JPEG or PNG) -> the subject with the screen keyed out, as a straight-alpha RGBA PNG cut to
@@ -29,10 +52,9 @@ export async function keyStage(
   photo: Uint8Array,
   keyOptions: Partial<KeyOptions> = {},
 ): Promise<{ png: Buffer; hint?: string }> {
-  const keyed = keyPhoto(await decodePhoto(photo), keyOptions);
-  if (!keyed.screen) throw new PhotoError(NO_SCREEN_REASON);
-  const png = await encodePng(cropToExtent(keyed.image, keyed.extent));
-  return keyed.hint ? { png, hint: keyed.hint } : { png };
+  const { image, hint } = cutOut(await decodeGuestPhoto(photo), keyOptions);
+  const png = await encodePng(image);
+  return hint ? { png, hint } : { png };
 }
 
 /** A keyed subject PNG -> the souvenir JPEG: theme background, subject, frame and park name. */

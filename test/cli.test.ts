@@ -7,6 +7,7 @@ import { main, parseCommandLine } from "../pipeline/cli";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
 import { encodeJpeg, encodePng } from "../pipeline/image-output";
 import { createRgba, type Rgba } from "../pipeline/rgba";
+import { chromakeyPhoto, compositePhoto, MIN_PHOTO_SIDE, NO_SCREEN_REASON } from "../pipeline/stages";
 import { chooseTheme } from "../pipeline/themes";
 
 const REPO = path.join(__dirname, "..");
@@ -19,6 +20,29 @@ function greenScreenPhoto(width: number, height: number): Rgba {
     for (let x = 0; x < width; x++) {
       const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.2;
       img.data.set(inside ? [200, 40, 160, 255] : [20, 180, 60, 255], (y * width + x) * 4);
+    }
+  }
+  return img;
+}
+
+/** The same guest where the screen is narrower than the photo: the room's beige wall shows at both sides. */
+function screenInRoomPhoto(width: number, height: number): Rgba {
+  const img = greenScreenPhoto(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (x < width * 0.12 || x >= width * 0.88) img.data.set([196, 180, 150, 255], (y * width + x) * 4);
+    }
+  }
+  return img;
+}
+
+/** An ordinary selfie: a guest in front of a room's wall, no screen anywhere. */
+function noScreenPhoto(width: number, height: number): Rgba {
+  const img = createRgba(width, height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inside = x > width * 0.3 && x < width * 0.7 && y > height * 0.2;
+      img.data.set(inside ? [224, 172, 135, 255] : [200, 190, 170, 255], (y * width + x) * 4);
     }
   }
   return img;
@@ -162,6 +186,60 @@ describe("cli", function () {
       fs.statSync(out).size,
     );
     expect(await readImageHeader(fs.readFileSync(out))).to.include({ format: "jpeg", width: 1080, height: 1350 });
+  });
+
+  it("chromakey and process write what the cloud's stages write: the cut-out cut to the screen, the same souvenir", async () => {
+    const photo = await encodeJpeg(screenInRoomPhoto(400, 500), 92);
+    const file = path.join(dir, "room.jpg");
+    fs.writeFileSync(file, photo);
+    const keyed = await chromakeyPhoto(photo);
+    expect((await readImageHeader(keyed)).width, "the stage cuts the room away").to.be.below(400);
+
+    const keyedOut = path.join(dir, "room-keyed.png");
+    const k = await runInProcess(["chromakey", file, keyedOut]);
+    expect(k.err).to.equal("");
+    expect(fs.readFileSync(keyedOut).equals(keyed), "chromakey's PNG is the chromakey stage's").to.equal(true);
+
+    const souvenirOut = path.join(dir, "room-souvenir.jpg");
+    const p = await runInProcess(["process", file, souvenirOut, "--theme", "castle"]);
+    expect(p.err).to.equal("");
+    const souvenir = await compositePhoto(keyed, { photoId: "room", theme: "castle" });
+    expect(fs.readFileSync(souvenirOut).equals(souvenir), "process's JPEG is the two stages' souvenir").to.equal(true);
+  });
+
+  it("chromakey and process refuse a photo with no green screen, with the reason the guest gets from the cloud", async () => {
+    const file = path.join(dir, "selfie.jpg");
+    fs.writeFileSync(file, await encodeJpeg(noScreenPhoto(300, 400), 90));
+    for (const action of ["chromakey", "process"]) {
+      const out = path.join(dir, `selfie-${action}.${action === "chromakey" ? "png" : "jpg"}`);
+      const r = await runInProcess([action, file, out]);
+      expect(r.code, action).to.equal(1);
+      expectOneLine(r.err);
+      expect(r.err.trimEnd(), action).to.equal(`theme-park-photos: ${file}: ${NO_SCREEN_REASON}`);
+      expect(fs.existsSync(out), action).to.equal(false);
+    }
+  });
+
+  it("refuses a photo too small to make a souvenir from, however it is shaped", async () => {
+    for (const [width, height] of [
+      [40, 30],
+      [2048, 4],
+      [MIN_PHOTO_SIDE - 1, 600],
+    ]) {
+      const file = path.join(dir, `small-${width}x${height}.jpg`);
+      fs.writeFileSync(file, await encodeJpeg(greenScreenPhoto(width, height), 90));
+      const r = await runInProcess(["process", file, path.join(dir, "small.jpg")]);
+      expect(r.code, `${width}x${height}`).to.equal(1);
+      expectOneLine(r.err);
+      expect(r.err).to.contain(`image is too small (${width}x${height})`);
+      expect(r.err).to.contain(`${MIN_PHOTO_SIDE} pixels`);
+    }
+    expect(fs.existsSync(path.join(dir, "small.jpg"))).to.equal(false);
+    // The smallest photo the pipeline takes still makes a souvenir.
+    fs.writeFileSync(path.join(dir, "smallest.jpg"), await encodeJpeg(greenScreenPhoto(MIN_PHOTO_SIDE, 260), 90));
+    const ok = await runInProcess(["process", path.join(dir, "smallest.jpg"), path.join(dir, "smallest-out.jpg")]);
+    expect(ok.err).to.equal("");
+    expect(ok.code).to.equal(0);
   });
 
   it("composite refuses a photo with no transparency: it would paste the whole photo, screen and all", async () => {

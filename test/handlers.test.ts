@@ -19,20 +19,21 @@ import type { Notification, PhotoProgress } from "../pipeline/messages";
 import { startStack } from "../local/stack";
 import { s3Event } from "./support/s3-events";
 import { createCanvas } from "@napi-rs/canvas";
-import { NO_SCREEN_REASON } from "../pipeline/stages";
+import { MIN_PHOTO_SIDE, NO_SCREEN_REASON } from "../pipeline/stages";
 import { generateScene } from "./groundtruth/scene";
+import { greenScreenJpeg } from "./local-photo";
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
 const SAMPLE = join(__dirname, "..", "assets", "samples", "greenscreen-portrait.jpg");
-/** Small photos, where only the S3 traffic matters and the pixel work would only cost time. */
-const SMALL = join(__dirname, "fixtures", "progressive.jpg");
 
 describe("stage handlers against a real S3-compatible server and MQTT broker", function () {
   this.timeout(60_000);
   let stack: Stack;
   let s3: S3Client;
   let dataDir: string;
+  /** A photo as small as the pipeline takes, where only the S3 traffic matters and pixel work would only cost time. */
+  let small: Buffer;
   let subscriber: mqtt.MqttClient;
   const received: Notification[] = [];
   /** Every notification (photoProcessed, photoFailed) with the topic it came on. */
@@ -42,6 +43,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
   const savedEnv = { ...process.env };
 
   before(async () => {
+    small = await greenScreenJpeg(MIN_PHOTO_SIDE, 250);
     dataDir = mkdtempSync(join(tmpdir(), "tpp-handlers-"));
     stack = await startStack({ port: 0, s3Port: 0, dataDir, runStages: false, quiet: true });
     Object.assign(process.env, stack.env);
@@ -246,6 +248,25 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     });
   });
 
+  it("tells the guest when the photo is too small to make a souvenir from, and writes nothing", async () => {
+    const { upload, processing } = stack.buckets;
+    const canvas = createCanvas(64, 48);
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "rgb(20, 180, 60)";
+    ctx.fillRect(0, 0, 64, 48);
+    ctx.fillStyle = "rgb(200, 40, 160)";
+    ctx.fillRect(24, 10, 16, 38);
+    const eTag = await put(upload, "thumbnail.jpg", await canvas.encode("jpeg", 90));
+    await chromakey(s3Event(upload, "thumbnail.jpg", { eTag }));
+    const [failed] = await waitForMessages(1);
+    expect(failed!.type).to.equal("photoFailed");
+    expect((failed!.message as { reason: string }).reason).to.match(/^image is too small \(64x48\)/);
+    await s3.send(new HeadObjectCommand({ Bucket: processing, Key: "thumbnail.png" })).then(
+      () => expect.fail("no cut-out for a thumbnail"),
+      (err: { name: string }) => expect(err.name).to.equal("NotFound"),
+    );
+  });
+
   it("refuses an upload over the size limit without decoding it", async () => {
     const { upload } = stack.buckets;
     process.env.MAX_UPLOAD_BYTES = "1000";
@@ -278,7 +299,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       const { upload, processing, final } = stack.buckets;
       const id = `twin-${copies}`;
       const ownTopic = await listenTo(id);
-      await put(upload, `${id}.jpg`, readFileSync(SMALL));
+      await put(upload, `${id}.jpg`, small);
       const keyIn = (bucket: string) => (bucket === processing ? `${id}.png` : `${id}.jpg`);
       const many = (run: () => Promise<void>) => Promise.all(Array.from({ length: copies }, run));
 
@@ -331,7 +352,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
       return own().map((h) => (h.message.message as { URL: string }).URL);
     };
 
-    await put(upload, "again.jpg", readFileSync(SMALL));
+    await put(upload, "again.jpg", small);
     const firstEvent = await eventFor(upload, "again.jpg", "0D01");
     await pipeline("0D01");
     const first = await bytes(final, "again.jpg");
@@ -339,7 +360,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
 
     // The guest takes another photo (the same scene at another quality: other bytes, a screen still behind them)
     // and it lands on the same presigned key.
-    await put(upload, "again.jpg", await encodeJpeg(await decodePhoto(readFileSync(SMALL)), 60));
+    await put(upload, "again.jpg", await encodeJpeg(await decodePhoto(small), 60));
     await pipeline("0D02");
     const [url1, url2, ...more] = await urls(2);
     expect(more).to.deep.equal([]);
@@ -354,7 +375,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     expect(late).to.deep.equal({});
 
     // The very same bytes uploaded again are still a new upload (a new sequencer), told once.
-    await put(upload, "again.jpg", readFileSync(SMALL));
+    await put(upload, "again.jpg", small);
     await pipeline("0D03");
     expect(await urls(3)).to.have.length(3);
   });
@@ -483,7 +504,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     it("stays quiet when the stage had told the guest before failing, and still keeps the record", async () => {
       const { upload } = stack.buckets;
       const ownTopic = await listenTo("told-already");
-      const eTag = await put(upload, "told-already.jpg", readFileSync(SMALL));
+      const eTag = await put(upload, "told-already.jpg", small);
       const event = s3Event(upload, "told-already.jpg", { eTag, sequencer: "0E02" });
       const saved = process.env.PROCESSING_BUCKET;
       process.env.PROCESSING_BUCKET = "no-such-bucket";
@@ -498,7 +519,7 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     it("tells the guest their souvenir is ready when notify died after claiming the notice (the souvenir exists)", async () => {
       const { final } = stack.buckets;
       const ownTopic = await listenTo("claimed-then-died");
-      const eTag = await put(final, "claimed-then-died.jpg", readFileSync(SMALL));
+      const eTag = await put(final, "claimed-then-died.jpg", small);
       const event = s3Event(final, "claimed-then-died.jpg", { eTag, sequencer: "0E04" });
       // What a notify killed between its claim and its publish leaves behind: the claim, and no message.
       await put(final, notifiedMarkerKey("claimed-then-died.jpg", processedNoticeId("0E04")), new Uint8Array(0));
