@@ -252,6 +252,35 @@ describe("image input", () => {
       expect(process.memoryUsage().rss - before).to.be.below(64 * 1024 * 1024);
     });
 
+    it("refuses a strip whose short side falls under minSide once its long side is scaled to fit", async () => {
+      const tooNarrow = /^image is too long and narrow \(200x4200\) for a souvenir$/;
+      // 200 px passes minSide at full size, but fitting 4200 into 2048 leaves 98: the guest would be a sliver
+      const strip = await encodeJpeg(quadrants(200, 4200), 80);
+      await expectPhotoError(() => decodePhoto(strip, { minSide: 200 }), tooNarrow);
+      // judged as it stands upright
+      const lying = withExif(await encodeJpeg(storeForOrientation(quadrants(200, 4200), 6), 80), 6, true);
+      await expectPhotoError(() => decodePhoto(lying, { minSide: 200 }), tooNarrow);
+      // from the header: 200x250000 passes maxPixels and would decode to a 2x2048 line
+      const ihdr = Buffer.alloc(13);
+      ihdr.writeUInt32BE(200, 0);
+      ihdr.writeUInt32BE(250000, 4);
+      ihdr[8] = 8;
+      ihdr[9] = 2;
+      const png = Buffer.concat([
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        pngChunk("IHDR", ihdr),
+        pngChunk("IDAT", zlib.deflateSync(Buffer.alloc(601))),
+        pngChunk("IEND", Buffer.alloc(0)),
+      ]);
+      await expectPhotoError(
+        () => decodePhoto(png, { minSide: 200 }),
+        /^image is too long and narrow \(200x250000\) for a souvenir$/,
+      );
+      // the narrowest that still scales to minSide is taken
+      const img = await decodePhoto(await encodeJpeg(quadrants(410, 4200), 80), { minSide: 200 });
+      expect([img.width, img.height]).to.deep.equal([200, 2048]);
+    });
+
     it("honours a lower maxPixels", async () => {
       await expectPhotoError(() => decodePhoto(patternJpeg, { maxPixels: 1000 }), /^image is too large \(48x32\)$/);
       await expectPhotoError(
