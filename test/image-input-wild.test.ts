@@ -217,6 +217,20 @@ describe("image input from the wild", () => {
       }
     });
 
+    it("decodes an Ultra HDR JPEG (a gain map, as Pixel phones write) as its SDR picture, as a browser shows it", async () => {
+      const photo = await encodeJpeg(quadrants(96, 64), 95);
+      const hdr = await sharp(photo).withGainMap().jpeg({ quality: 95 }).toBuffer();
+      expect((await sharp(hdr).metadata()).gainMap, "a gain map was written").to.not.equal(undefined);
+      // The SDR picture is the first JPEG in the file; the gain map is a second one after its end.
+      const sdrEnd = hdr.indexOf(Buffer.from([0xff, 0xd9, 0xff, 0xd8])) + 2;
+      expect(sdrEnd).to.be.above(2);
+      const sdr = await decodePhoto(hdr.subarray(0, sdrEnd));
+      expect(Buffer.from((await decodePhoto(hdr)).data)).to.deep.equal(Buffer.from(sdr.data));
+      // sharp tone-maps the SDR picture it writes, so only its hues are checked: the red quadrant is still red
+      const [r, g, b] = pixel(sdr, 24, 16);
+      expect(r, `${[r, g, b]}`).to.be.above(2 * Math.max(g, b));
+    });
+
     it("decodes grey+alpha PNGs (8 and 16 bit) and an interlaced (Adam7) PNG", async () => {
       const greyAlpha = makePng(2, 1, 4, 8, [Buffer.from([90, 255, 200, 0])]);
       let img = await decodePhoto(greyAlpha);
