@@ -35,7 +35,10 @@ export interface DecodeOptions {
   maxPixels?: number;
   /** Scale down so the long side is at most this (default 2048). */
   maxSide?: number;
-  /** Refuse images, as they stand upright, whose short side is under this (default 1: any size). */
+  /**
+   * Refuse images, as they stand upright, whose short side is under this (default 1: any size), at full size or
+   * once scaled to `maxSide`.
+   */
   minSide?: number;
 }
 
@@ -113,6 +116,10 @@ export async function decodePhoto(buf: Uint8Array, opts: DecodeOptions = {}): Pr
     );
   }
   const size = workingSize(upright.width, upright.height, maxSide);
+  // Fitting a strip's long side shrinks its short side too: 200x250000 would reach the keyer as a 2x2048 line.
+  if (Math.min(size.width, size.height) < minSide) {
+    throw new PhotoError(`image is too long and narrow (${upright.width}x${upright.height}) for a souvenir`);
+  }
 
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
