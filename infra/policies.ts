@@ -74,7 +74,8 @@ function bucketStatements(g: BucketGrant): Statement[] {
  * The grants match the handlers' S3 calls (pipeline/handlers/stage.ts, storage.ts, notify.ts):
  * the two image stages GetObject their input (If-Match the event's ETag), HeadObject (= s3:GetObject) and
  * conditionally PutObject their output, and need ListBucket on the output bucket so a missing output is a 404,
- * not a 403. Chromakey also deletes an upload it refuses as too big. Every stage (and failure reporter) claims
+ * not a 403. Chromakey also deletes an upload it refuses as too big, If-Match its ETag (a
+ * conditional delete, which S3 allows only with s3:GetObject as well). Every stage (and failure reporter) claims
  * the notices it publishes: it creates (If-None-Match) and, when publishing fails, deletes marker objects under
  * `.notified/` in the Final bucket (noticeGrants). Notify also reads the final object's metadata (HeadObject =
  * s3:GetObject: the keyer's hint).

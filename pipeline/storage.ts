@@ -137,6 +137,20 @@ export async function deleteObject(s3: S3Client, bucket: string, key: string): P
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 
+/**
+ * Deletes `key` if it still holds the version `eTag` names: false when another upload has replaced it (or it is
+ * gone), which is then left alone.
+ */
+export async function deleteVersion(s3: S3Client, bucket: string, key: string, eTag: string): Promise<boolean> {
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${unquote(eTag)}"` }));
+    return true;
+  } catch (err) {
+    if (lostTheRace(err, true)) return false;
+    throw err;
+  }
+}
+
 /** True when `a` is the same input version as `b`, or a later one of the same key. */
 export function isSameOrLater(a: SourceVersion, b: SourceVersion): boolean {
   if (a.sequencer === b.sequencer) return a.eTag === b.eTag;

@@ -294,6 +294,21 @@ describe("stage handlers against a real S3-compatible server and MQTT broker", f
     expect(await exists(processing, "huge.png"), "nothing was processed").to.equal(false);
   });
 
+  it("deletes only the refused upload: a new photo put to the same key before the refusal is kept", async () => {
+    const { upload } = stack.buckets;
+    process.env.MAX_UPLOAD_BYTES = String(10 * 1024 * 1024);
+    // The refused upload's event names its ETag; by the time the stage runs, the guest has uploaded again.
+    const refusedETag = await put(upload, "retry.jpg", readFileSync(SAMPLE));
+    const retried = small;
+    await put(upload, "retry.jpg", retried);
+    await chromakey(s3Event(upload, "retry.jpg", { eTag: refusedETag, size: 5 * 1024 ** 3 }));
+    const [message] = await waitForMessages(1);
+    expect(message).to.deep.include({ type: "photoFailed" });
+    expect(Buffer.from(await bytes(upload, "retry.jpg")).equals(retried), "the new upload is still there").to.equal(
+      true,
+    );
+  });
+
   for (const copies of [2, 3, 5]) {
     it(`${copies} concurrent copies of each event write each output once and notify once`, async () => {
       const { upload, processing, final } = stack.buckets;

@@ -9,7 +9,7 @@ import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
 import { photoFailed, photoProgress } from "../messages";
 import { publishOnce, publishProgress } from "../notifier";
-import { deleteObject, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
+import { deleteVersion, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
 import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
 
 /**
@@ -117,9 +117,11 @@ async function handleRecord(
     const reason = tooBigReason(size, limit);
     log("warn", "refused: too big", { ...fields, bytes: size, limit });
     await tell(reason);
-    // The guest has their answer either way; an upload left behind expires with the bucket's lifecycle rule.
-    await deleteObject(s3, inputBucket, key).catch((err: unknown) =>
-      log("error", "could not delete the refused upload", { ...fields, error: errorMessage(err) }),
+    // The guest has their answer either way; an upload left behind expires with the bucket's lifecycle rule. Only
+    // the version refused goes: a photo the guest uploaded again meanwhile has an event of its own.
+    await deleteVersion(s3, inputBucket, key, record.s3.object.eTag ?? "").then(
+      (deleted) => deleted || log("info", "kept a newer upload to the refused key", fields),
+      (err: unknown) => log("error", "could not delete the refused upload", { ...fields, error: errorMessage(err) }),
     );
     return;
   }
