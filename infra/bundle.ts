@@ -67,10 +67,6 @@ async function onFirstCall(specifier: string, importer: string): Promise<string>
 /**
  * sharp's ESM build finds its addon through `import.meta`, which a CommonJS bundle lacks: it resolves to its
  * CommonJS build, as Node resolves it for the compiled pipeline.
- *
- * And the canvas package loads its native binding when required, which esbuild must keep as a side effect of any
- * module importing it. Declared free of side effects, it is dropped from a bundle that never draws: the chromakey
- * stage shares pipeline/stages.ts with the compositor but never calls it.
  */
 const asRequired: esbuild.Plugin = {
   name: "as-required",
@@ -113,15 +109,14 @@ const asRequired: esbuild.Plugin = {
     );
     // The credential chain, likewise, for its links beyond the environment (see infra/lambda-credentials.ts).
     build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({ path: LAMBDA_CREDENTIALS }));
-    build.onResolve({ filter: /^(sharp|@napi-rs\/canvas)$/, namespace: "file" }, async (args) => {
+    build.onResolve({ filter: /^sharp$/, namespace: "file" }, async (args) => {
       if (args.pluginData === "resolving" || args.kind !== "import-statement") return undefined;
-      const resolved = await build.resolve(args.path, {
+      return build.resolve(args.path, {
         kind: "require-call",
         resolveDir: args.resolveDir,
         importer: args.importer,
         pluginData: "resolving",
       });
-      return args.path === "@napi-rs/canvas" ? { ...resolved, sideEffects: false } : resolved;
     });
   },
 };

@@ -6,6 +6,8 @@
 import { createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
 import { loadAssets } from "./assets";
 import { PhotoError } from "./errors";
+import { decodePhoto } from "./image-input";
+import { encodeJpeg } from "./image-output";
 import { alphaBounds, cutSides, layoutSubject } from "./layout";
 import type { Rgba } from "./rgba";
 import {
@@ -110,4 +112,9 @@ export async function composite(subject: Rgba, opts: CompositeOptions): Promise<
 
   const pixels = ctx.getImageData(0, 0, OUTPUT_WIDTH, OUTPUT_HEIGHT);
   return { width: OUTPUT_WIDTH, height: OUTPUT_HEIGHT, data: pixels.data };
+}
+
+/** The composite stage's work from bytes to bytes: a keyed subject PNG -> the souvenir JPEG. */
+export async function compositePhoto(subject: Uint8Array, options: CompositeOptions): Promise<Buffer> {
+  return encodeJpeg(await composite(await decodePhoto(subject), options));
 }

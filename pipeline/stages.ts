@@ -2,15 +2,14 @@ import { keyPhoto } from "./chromakey";
 import type { KeyOptions } from "./chromakey";
 import { PhotoError } from "./errors";
 import { cropToExtent } from "./key-extent";
-import { composite } from "./composite";
-import type { CompositeOptions } from "./composite";
 import { decodePhoto } from "./image-input";
-import { encodeJpeg, encodePng } from "./image-output";
+import { encodePng } from "./image-output";
 import type { Rgba } from "./rgba";
 
 /**
- * Each stage's work from bytes to bytes, with no S3 and no environment: what the Lambda handlers, the CLI and
- * the benchmark all run.
+ * The chromakey stage's work from bytes to bytes, with no S3 and no environment: what its Lambda handler, the CLI
+ * and the benchmark all run. The composite stage's is compositePhoto (composite.ts); the two stay apart so the
+ * chromakey function never loads the canvas.
  */
 
 /** Said to the guest when the photo shows no screen (an ordinary selfie): a souvenir would paste the room into the scene. */
@@ -55,9 +54,4 @@ export async function keyStage(
   const { image, hint } = cutOut(await decodeGuestPhoto(photo), keyOptions);
   const png = await encodePng(image);
   return hint ? { png, hint } : { png };
-}
-
-/** A keyed subject PNG -> the souvenir JPEG: theme background, subject, frame and park name. */
-export async function compositePhoto(subject: Uint8Array, options: CompositeOptions): Promise<Buffer> {
-  return encodeJpeg(await composite(await decodePhoto(subject), options));
 }

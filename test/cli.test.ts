@@ -7,7 +7,8 @@ import { main, parseCommandLine } from "../pipeline/cli";
 import { decodePhoto, readImageHeader } from "../pipeline/image-input";
 import { encodeJpeg, encodePng } from "../pipeline/image-output";
 import { createRgba, type Rgba } from "../pipeline/rgba";
-import { chromakeyPhoto, compositePhoto, MIN_PHOTO_SIDE, NO_SCREEN_REASON } from "../pipeline/stages";
+import { compositePhoto } from "../pipeline/composite";
+import { chromakeyPhoto, MIN_PHOTO_SIDE, NO_SCREEN_REASON } from "../pipeline/stages";
 import { chooseTheme } from "../pipeline/themes";
 
 const REPO = path.join(__dirname, "..");

@@ -1,5 +1,5 @@
 import { finalKey } from "../keys";
-import { compositePhoto } from "../stages";
+import { compositePhoto } from "../composite";
 import { HINT_METADATA } from "../messages";
 import { photoStage } from "./stage";
 
