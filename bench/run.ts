@@ -64,11 +64,14 @@ function node(args: string[], cwd: string, env: Record<string, string> = {}): st
 }
 
 /**
- * A stage case of `tree`'s own bench/measure.ts, in a process of its own so its peak RSS is its own, with the
- * environment its Lambda function gets.
+ * A stage case of `tree`'s own measuring script, in a process of its own so its peak RSS is its own, with the
+ * environment its Lambda function gets. Versions before bench/measure.js ran their measure.ts under tsx.
  */
 function measure(tree: Tree, name: string, file: string): Measurement {
-  const args = ["--import", "tsx", join(tree.root, "bench", "measure.ts"), name, file, String(RUNS)];
+  const script = join(tree.root, "bench", "measure.js");
+  const args = fs.existsSync(script)
+    ? [script, name, file, String(RUNS)]
+    : ["--import", "tsx", join(tree.root, "bench", "measure.ts"), name, file, String(RUNS)];
   const out = node(args, tree.root, tree.env);
   return JSON.parse(out.trim().split("\n").pop()!) as Measurement;
 }
