@@ -96,7 +96,8 @@ function same(a: KeyResult, b: KeyResult): string | null {
   if (a.image.width !== b.image.width || a.image.height !== b.image.height || x.length !== y.length) return "size";
   for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return `byte ${i} (pixel ${i >> 2}): ${x[i]} vs ${y[i]}`;
   for (const k of ["screen", "extent", "hint"] as const) {
-    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`;
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+      return `${k}: ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`;
   }
   return null;
 }
