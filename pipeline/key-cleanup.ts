@@ -126,17 +126,23 @@ export const CREASE_CANDIDATE = 1;
  * trusted because a dark strand reads the same. A candidate (a pixel next to the guest that passes the
  * crease test) joined, 8-connected through candidates, to a pixel the crease zone already keyed out is
  * part of the same fold: it becomes screen too (its mark turns CREASE_SEED). Strands grow out of the guest,
- * not out of a fold. Pure but for `marks`, updated in place.
+ * not out of a fold. `marked` lists the marked pixels in scan order when the caller has them (pass 1 does: a
+ * few thousand, where finding them means scanning every pixel). Returns how many candidates became screen.
+ * Pure but for `marks`, updated in place.
  */
-export function clearCreaseRuns(marks: Uint8Array, width: number, height: number): void {
-  if (marks.indexOf(CREASE_CANDIDATE) < 0 || marks.indexOf(CREASE_SEED) < 0) return;
-  const n = width * height;
+export function clearCreaseRuns(
+  marks: Uint8Array,
+  width: number,
+  height: number,
+  marked: ArrayLike<number> = markedPixels(marks),
+): number {
+  let seeds = 0;
+  for (let k = 0; k < marked.length; k++) if (marks[marked[k]!] === CREASE_SEED) seeds++;
+  if (seeds === 0 || seeds === marked.length) return 0;
   // Each marked pixel is queued at most once.
-  let marked = 0;
-  for (let i = 0; i < n; i++) if (marks[i] !== 0) marked++;
-  const q = new Int32Array(marked);
+  const q = new Int32Array(marked.length);
   let queued = 0;
-  for (let i = 0; i < n; i++) if (marks[i] === CREASE_SEED) q[queued++] = i;
+  for (let k = 0; k < marked.length; k++) if (marks[marked[k]!] === CREASE_SEED) q[queued++] = marked[k]!;
   for (let head = 0; head < queued; head++) {
     const i = q[head]!;
     const x = i % width;
@@ -154,12 +160,24 @@ export function clearCreaseRuns(marks: Uint8Array, width: number, height: number
       }
     }
   }
+  return queued - seeds;
+}
+
+/** Indices of the marked (non-zero) pixels, in scan order. */
+function markedPixels(marks: Uint8Array): number[] {
+  const marked: number[] = [];
+  for (let i = 0; i < marks.length; i++) if (marks[i] !== 0) marked.push(i);
+  return marked;
 }
 
 /** Takes the pixels a crease run reached (marked CREASE_SEED) off pass 2's list: they are screen. In place. */
 export function dropCreasePixels(edges: EdgePixels, marks: Uint8Array): void {
-  let kept = 0;
-  for (let k = 0; k < edges.count; k++) {
+  const { index, count } = edges;
+  // Nothing moves before the first pixel taken off.
+  let first = 0;
+  while (first < count && marks[index[first]!] !== CREASE_SEED) first++;
+  let kept = first;
+  for (let k = first; k < count; k++) {
     if (marks[edges.index[k]!] === CREASE_SEED) continue;
     edges.index[kept] = edges.index[k]!;
     edges.raw[kept] = edges.raw[k]!;

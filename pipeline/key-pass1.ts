@@ -60,6 +60,8 @@ export interface MatteResult {
   rowHasEdge: Uint8Array;
   /** Per pixel: CREASE_SEED where the crease zone keyed it out, CREASE_CANDIDATE where it would pass next to the guest. */
   creaseMarks: Uint8Array;
+  /** The pixels marked in `creaseMarks`, in scan order. */
+  creased: number[];
 }
 
 /** Pass 1; writes `out` and `fgMap` in place. */
@@ -76,6 +78,7 @@ export function mattePass(m: MatteInput): MatteResult {
   const edges = createEdgePixels((width * height) >> 3);
   const rowHasEdge = new Uint8Array(height);
   const creaseMarks = new Uint8Array(width * height);
+  const creased: number[] = [];
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);
     const fgRow = cellRow(fgMap, y);
@@ -93,7 +96,10 @@ export function mattePass(m: MatteInput): MatteResult {
         const zone = creases[block]!;
         const shade = shadeAt(data, p, bg, 3 * x, key, i0, i1, zone || DARK);
         if (zone) raw *= shade;
-        if (shade === 0) creaseMarks[i] = zone ? SEED : CANDIDATE;
+        if (shade === 0) {
+          creaseMarks[i] = zone ? SEED : CANDIDATE;
+          creased.push(i);
+        }
       }
       if (cores !== null) {
         const level = cores[block]!;
@@ -130,5 +136,5 @@ export function mattePass(m: MatteInput): MatteResult {
       }
     }
   }
-  return { edges, rowHasEdge, creaseMarks };
+  return { edges, rowHasEdge, creaseMarks, creased };
 }
