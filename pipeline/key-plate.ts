@@ -29,10 +29,12 @@ export function estimatePlate(img: Rgba, screen: Screen, cellsOnLongSide: number
   const counts = new Uint32Array(cols * rows);
   const totals = new Uint32Array(cols * rows);
   // Every other pixel each way: a cell still averages hundreds of samples.
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.floor(x / cell);
   for (let y = 0; y < height; y += 2) {
     const rowCell = Math.floor(y / cell) * cols;
     for (let x = 0; x < width; x += 2) {
-      const c = rowCell + Math.floor(x / cell);
+      const c = rowCell + column[x]!;
       totals[c]!++;
       const o = 4 * (y * width + x);
       if (!hasScreenChroma(data, o, screen, tolerance, MIN_LEVEL)) continue;
