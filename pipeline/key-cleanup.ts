@@ -170,19 +170,47 @@ function markedPixels(marks: Uint8Array): number[] {
   return marked;
 }
 
-/** Takes the pixels a crease run reached (marked CREASE_SEED) off pass 2's list: they are screen. In place. */
-export function dropCreasePixels(edges: EdgePixels, marks: Uint8Array): void {
-  const { index, count } = edges;
-  // Nothing moves before the first pixel taken off.
-  let first = 0;
-  while (first < count && marks[index[first]!] !== CREASE_SEED) first++;
-  let kept = first;
-  for (let k = first; k < count; k++) {
-    if (marks[edges.index[k]!] === CREASE_SEED) continue;
-    edges.index[kept] = edges.index[k]!;
-    edges.raw[kept] = edges.raw[k]!;
-    edges.alpha[kept] = edges.alpha[k]!;
-    kept++;
+/**
+ * Takes the pixels a crease run reached (marked CREASE_SEED) off pass 2's list, which is in scan order: they are
+ * screen. `marked` lists the marked pixels in scan order, as for clearCreaseRuns. Each is looked up on the list
+ * by bisection: a handful of pixels on a list of up to a third of the photo. In place.
+ */
+export function dropCreasePixels(
+  edges: EdgePixels,
+  marks: Uint8Array,
+  marked: ArrayLike<number> = markedPixels(marks),
+): void {
+  const { index, raw, alpha, count } = edges;
+  let kept = 0;
+  let from = 0;
+  for (let m = 0; m < marked.length; m++) {
+    const i = marked[m]!;
+    if (marks[i] !== CREASE_SEED) continue;
+    const k = firstAtLeast(index, from, count, i);
+    if (k === count || index[k] !== i) continue;
+    // The stretch before it moves down in one copy.
+    if (kept !== from) {
+      index.copyWithin(kept, from, k);
+      raw.copyWithin(kept, from, k);
+      alpha.copyWithin(kept, from, k);
+    }
+    kept += k - from;
+    from = k + 1;
   }
-  edges.count = kept;
+  if (kept !== from) {
+    index.copyWithin(kept, from, count);
+    raw.copyWithin(kept, from, count);
+    alpha.copyWithin(kept, from, count);
+  }
+  edges.count = kept + count - from;
+}
+
+/** The first position in sorted[lo..hi) holding a value of at least v (hi if none). */
+function firstAtLeast(sorted: Int32Array, lo: number, hi: number, v: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
