@@ -116,10 +116,10 @@ export function keyPhoto(img: Rgba, options: Partial<KeyOptions> = {}): KeyResul
 
   // Pass 1: alpha from the raw matte; opaque pixels feed the foreground map.
   const matte = { img, out, key, i0, i1, plate, blocks, cores, creases, clipBlack, clipWhite, spill, fgMap };
-  const { edges, rowHasEdge, creaseMarks } = mattePass(matte);
-  // Folds running on from the open screen up to the guest are screen too.
-  clearCreaseRuns(creaseMarks, width, height);
-  dropCreasePixels(edges, creaseMarks);
+  const { edges, rowHasEdge, creaseMarks, creased } = mattePass(matte);
+  // Folds running on from the open screen up to the guest are screen too. Only pixels a run reached can
+  // be on pass 2's list: those the crease zone keyed out in pass 1 had no alpha left.
+  if (clearCreaseRuns(creaseMarks, width, height, creased) > 0) dropCreasePixels(edges, creaseMarks, creased);
   spread(fgMap, Math.max(2, Math.round(Math.max(width, height) / 60 / fgCell)));
   const far = fillForeground(fgMap, FILL_FULL);
 

@@ -1,5 +1,5 @@
 import { rawAlphaAt } from "./key-matte";
-import { plateAt, plateLine, plateSampler, type Plate } from "./key-plate";
+import { plateRow, plateSampler, type Plate } from "./key-plate";
 import type { Screen } from "./key-screen";
 import type { Rgba } from "./rgba";
 
@@ -23,9 +23,8 @@ export interface BlockStats {
   readonly column: Int32Array;
 }
 
-// Local bindings of the per-sample helpers (see key-pass1.ts: a loader's getter would block inlining).
+// Local binding of the per-sample helper (see key-pass1.ts: a loader's getter would block inlining).
 const rawAt = rawAlphaAt;
-const plateAtX = plateAt;
 
 /** Block edge as a share of the photo's long side: 8 px at the working size. */
 const BLOCK_SHARE = 1 / 256;
@@ -57,7 +56,7 @@ export function blockStats(img: Rgba, screen: Screen, plate: Plate, clipBlack: n
   const { total, bare, part, solid, partSum } = stats;
   const sampler = plateSampler(plate, width);
   const line = new Float32Array(plate.cols * 3);
-  const bg = new Float32Array(3);
+  const bg = new Float32Array(3 * width);
   const { data } = img;
   const { key } = screen;
   const [i0, i1] = screen.others;
@@ -65,12 +64,12 @@ export function blockStats(img: Rgba, screen: Screen, plate: Plate, clipBlack: n
   const rowStep = Math.max(1, (size >> 2) << 1);
   const colStep = Math.max(1, size >> 2);
   for (let y = 0; y < height; y += rowStep) {
-    plateLine(plate, y, line);
+    // The whole row's plate: cheaper than interpolating at each sample, even every other pixel.
+    plateRow(plate, sampler, y, line, bg);
     const rowBlock = Math.floor(y / size) * cols;
     for (let x = 0; x < width; x += colStep) {
       const b = rowBlock + column[x]!;
-      plateAtX(plate, sampler, line, x, bg);
-      const r = rawAt(data, 4 * (y * width + x), bg, 0, key, i0, i1);
+      const r = rawAt(data, 4 * (y * width + x), bg, 3 * x, key, i0, i1);
       total[b]!++;
       if (r < clipBlack) bare[b]!++;
       else if (r < clipWhite) {

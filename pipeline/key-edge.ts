@@ -106,21 +106,31 @@ function candidateBlocks(out: Uint8ClampedArray, width: number, height: number, 
   for (let y = 0; y < height; y++) {
     if (!nearEdgeRow(rowHasEdge, y, EDGE_RADIUS)) continue;
     const brow = (y >> BLOCK_SHIFT) * bcols;
-    for (let x = 0, p = 4 * y * width + 3; x < width; x++, p += 4) {
-      const a = out[p]!;
-      if (a <= CLEAR) flags[brow + (x >> BLOCK_SHIFT)] |= 1;
-      else if (a >= 255 - CLEAR) flags[brow + (x >> BLOCK_SHIFT)] |= 2;
+    // A block's row of pixels is gathered before its flags are touched: one store per block, not per pixel.
+    for (let x = 0, p = 4 * y * width + 3, b = brow; x < width; b++) {
+      const end = Math.min(width, x + BLOCK);
+      let f = 0;
+      for (; x < end; x++, p += 4) {
+        const a = out[p]!;
+        if (a <= CLEAR) f |= 1;
+        else if (a >= 255 - CLEAR) f |= 2;
+      }
+      flags[b] |= f;
+    }
+  }
+  // The 3 x 3 neighbourhood's flags, one axis at a time (OR does not mind the grouping).
+  const across = new Uint8Array(bcols * brows);
+  for (let by = 0; by < brows; by++) {
+    const row = by * bcols;
+    for (let bx = 0; bx < bcols; bx++) {
+      const b = row + bx;
+      across[b] = flags[b]! | (bx > 0 ? flags[b - 1]! : 0) | (bx < bcols - 1 ? flags[b + 1]! : 0);
     }
   }
   const near = new Uint8Array(bcols * brows);
-  for (let by = 0; by < brows; by++) {
-    for (let bx = 0; bx < bcols; bx++) {
-      let f = 0;
-      for (let dy = Math.max(0, by - 1); dy <= Math.min(brows - 1, by + 1); dy++) {
-        for (let dx = Math.max(0, bx - 1); dx <= Math.min(bcols - 1, bx + 1); dx++) f |= flags[dy * bcols + dx]!;
-      }
-      near[by * bcols + bx] = f === 3 ? 1 : 0;
-    }
+  for (let b = 0; b < near.length; b++) {
+    const f = across[b]! | (b >= bcols ? across[b - bcols]! : 0) | (b + bcols < near.length ? across[b + bcols]! : 0);
+    near[b] = f === 3 ? 1 : 0;
   }
   return near;
 }

@@ -43,10 +43,11 @@ export function spread(map: ForegroundMap, radius: number): void {
     for (let k = 0; k < 3; k++) planes[k + 2]![c] = rgb[3 * c + k]!;
   }
   const tmp = new Float32Array(cols * rows);
+  const sums = new Float64Array(cols);
   for (const plane of planes) {
     for (let pass = 0; pass < 3; pass++) {
-      boxLine(plane, tmp, cols, rows, 1, cols, radius);
-      boxLine(tmp, plane, rows, cols, cols, 1, radius);
+      boxRows(plane, tmp, cols, rows, radius);
+      boxColumns(tmp, plane, cols, rows, radius, sums);
     }
   }
   for (let c = 0; c < cols * rows; c++) {
@@ -57,24 +58,57 @@ export function spread(map: ForegroundMap, radius: number): void {
   }
 }
 
-/** One box pass along lines of `length` samples `step` apart; `lines` lines `lineStep` apart. */
-function boxLine(
+/** One box pass of radius r along each row: a running sum, the border sample repeated beyond the ends. */
+function boxRows(src: Float32Array, dst: Float32Array, cols: number, rows: number, r: number): void {
+  const norm = 1 / (2 * r + 1);
+  for (let y = 0; y < rows; y++) {
+    const base = y * cols;
+    let sum = 0;
+    for (let k = -r; k <= r; k++) sum += src[base + clampIndex(k, cols)]!;
+    // Clamped at either end only: the middle of the row needs no index clamping.
+    const inner = Math.min(cols, Math.max(r, cols - r - 1));
+    let x = 0;
+    for (; x < r && x < cols; x++) {
+      dst[base + x] = sum * norm;
+      sum += src[base + clampIndex(x + r + 1, cols)]! - src[base + clampIndex(x - r, cols)]!;
+    }
+    for (; x < inner; x++) {
+      dst[base + x] = sum * norm;
+      sum += src[base + x + r + 1]! - src[base + x - r]!;
+    }
+    for (; x < cols; x++) {
+      dst[base + x] = sum * norm;
+      sum += src[base + clampIndex(x + r + 1, cols)]! - src[base + clampIndex(x - r, cols)]!;
+    }
+  }
+}
+
+/**
+ * The same pass down each column, all columns at once (a running sum per column in `sums`) so memory is read
+ * row by row; each column's sum takes the same steps in the same order as a pass down it alone would.
+ */
+function boxColumns(
   src: Float32Array,
   dst: Float32Array,
-  length: number,
-  lines: number,
-  step: number,
-  lineStep: number,
+  cols: number,
+  rows: number,
   r: number,
+  sums: Float64Array,
 ): void {
   const norm = 1 / (2 * r + 1);
-  for (let l = 0; l < lines; l++) {
-    const base = l * lineStep;
-    let sum = 0;
-    for (let k = -r; k <= r; k++) sum += src[base + clampIndex(k, length) * step]!;
-    for (let i = 0; i < length; i++) {
-      dst[base + i * step] = sum * norm;
-      sum += src[base + clampIndex(i + r + 1, length) * step]! - src[base + clampIndex(i - r, length) * step]!;
+  sums.fill(0);
+  for (let k = -r; k <= r; k++) {
+    const row = clampIndex(k, rows) * cols;
+    for (let x = 0; x < cols; x++) sums[x]! += src[row + x]!;
+  }
+  for (let y = 0; y < rows; y++) {
+    const out = y * cols;
+    const add = clampIndex(y + r + 1, rows) * cols;
+    const drop = clampIndex(y - r, rows) * cols;
+    for (let x = 0; x < cols; x++) {
+      const sum = sums[x]!;
+      dst[out + x] = sum * norm;
+      sums[x] = sum + (src[add + x]! - src[drop + x]!);
     }
   }
 }

@@ -60,6 +60,8 @@ export interface MatteResult {
   rowHasEdge: Uint8Array;
   /** Per pixel: CREASE_SEED where the crease zone keyed it out, CREASE_CANDIDATE where it would pass next to the guest. */
   creaseMarks: Uint8Array;
+  /** The pixels marked in `creaseMarks`, in scan order. */
+  creased: number[];
 }
 
 /** Pass 1; writes `out` and `fgMap` in place. */
@@ -73,9 +75,10 @@ export function mattePass(m: MatteInput): MatteResult {
   const blockColumn = blocks.column;
   const fgColumn = cellColumns(fgMap, width);
   const { solid: fgSolid, weight: fgWeight, rgb: fgSums } = fgMap;
-  const edges = createEdgePixels((width * height) >> 3);
+  const edges = createEdgePixels(edgeCapacity(blocks, width * height));
   const rowHasEdge = new Uint8Array(height);
   const creaseMarks = new Uint8Array(width * height);
+  const creased: number[] = [];
   for (let y = 0; y < height; y++) {
     plateRow(plate, sampler, y, line, bg);
     const fgRow = cellRow(fgMap, y);
@@ -93,7 +96,10 @@ export function mattePass(m: MatteInput): MatteResult {
         const zone = creases[block]!;
         const shade = shadeAt(data, p, bg, 3 * x, key, i0, i1, zone || DARK);
         if (zone) raw *= shade;
-        if (shade === 0) creaseMarks[i] = zone ? SEED : CANDIDATE;
+        if (shade === 0) {
+          creaseMarks[i] = zone ? SEED : CANDIDATE;
+          creased.push(i);
+        }
       }
       if (cores !== null) {
         const level = cores[block]!;
@@ -130,5 +136,23 @@ export function mattePass(m: MatteInput): MatteResult {
       }
     }
   }
-  return { edges, rowHasEdge, creaseMarks };
+  return { edges, rowHasEdge, creaseMarks, creased };
 }
+
+/**
+ * Room for pass 2's list: the share of the photo that is not bare screen by the block statistics' samples, a
+ * little over what the list takes (it holds some of those pixels), so it seldom grows; each doubling copies
+ * it and leaves megabytes to the collector. A portrait in light clothes lists a third of the photo.
+ */
+function edgeCapacity(blocks: BlockStats, pixels: number): number {
+  let sampled = 0;
+  let bare = 0;
+  for (let b = 0; b < blocks.total.length; b++) {
+    sampled += blocks.total[b]!;
+    bare += blocks.bare[b]!;
+  }
+  return Math.ceil(((sampled - bare + 1) / (sampled + 1)) * pixels * EDGE_ROOM);
+}
+
+/** Margin on the sampled share in edgeCapacity (sampling error). */
+const EDGE_ROOM = 1.05;

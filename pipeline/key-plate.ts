@@ -29,10 +29,12 @@ export function estimatePlate(img: Rgba, screen: Screen, cellsOnLongSide: number
   const counts = new Uint32Array(cols * rows);
   const totals = new Uint32Array(cols * rows);
   // Every other pixel each way: a cell still averages hundreds of samples.
+  const column = new Int32Array(width);
+  for (let x = 0; x < width; x++) column[x] = Math.floor(x / cell);
   for (let y = 0; y < height; y += 2) {
     const rowCell = Math.floor(y / cell) * cols;
     for (let x = 0; x < width; x += 2) {
-      const c = rowCell + Math.floor(x / cell);
+      const c = rowCell + column[x]!;
       totals[c]!++;
       const o = 4 * (y * width + x);
       if (!hasScreenChroma(data, o, screen, tolerance, MIN_LEVEL)) continue;
@@ -161,13 +163,23 @@ export function plateRow(plate: Plate, sampler: PlateSampler, y: number, line: F
   plateLine(plate, y, line);
   const { cols } = plate;
   const { left, t } = sampler;
-  const single = cols === 1;
-  for (let x = 0, o = 0; x < left.length; x++, o += 3) {
+  const width = left.length;
+  // plateAt's interpolation, with the two grid values read once for each stretch of columns between them.
+  for (let x = 0; x < width;) {
     const l = 3 * left[x]!;
-    const r = single ? l : l + 3;
-    const w = t[x]!;
-    out[o] = line[l]! + (line[r]! - line[l]!) * w;
-    out[o + 1] = line[l + 1]! + (line[r + 1]! - line[l + 1]!) * w;
-    out[o + 2] = line[l + 2]! + (line[r + 2]! - line[l + 2]!) * w;
+    const r = cols === 1 ? l : l + 3;
+    const r0 = line[l]!;
+    const g0 = line[l + 1]!;
+    const b0 = line[l + 2]!;
+    const dr = line[r]! - r0;
+    const dg = line[r + 1]! - g0;
+    const db = line[r + 2]! - b0;
+    const stretch = left[x];
+    for (let o = 3 * x; x < width && left[x] === stretch; x++, o += 3) {
+      const w = t[x]!;
+      out[o] = r0 + dr * w;
+      out[o + 1] = g0 + dg * w;
+      out[o + 2] = b0 + db * w;
+    }
   }
 }

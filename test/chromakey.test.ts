@@ -448,7 +448,7 @@ describe("chromakey passes, one by one", () => {
 
     // Pass 2 then leaves the cleared pixels alone: they come off its list.
     const edges = createEdgePixels(4);
-    for (const i of [7 * width + 30, 5 * width + 36, 9 * width]) addEdgePixel(edges, i, 0.3, 0.3);
+    for (const i of [5 * width + 36, 7 * width + 30, 9 * width]) addEdgePixel(edges, i, 0.3, 0.3);
     dropCreasePixels(edges, marks);
     expect(Array.from(edges.index.subarray(0, edges.count))).to.deep.equal([5 * width + 36, 9 * width]);
   });
