@@ -149,6 +149,45 @@ describe("local stack: nothing lost", function () {
     }
   });
 
+  it("a notify that died between claiming its notice and publishing: the restart tells the guest, once", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "tpp-claimed-"));
+    try {
+      // What such a death leaves: the souvenir, the dead run's notice marker, and no record of the event as done.
+      const first = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true, runStages: false });
+      const s3 = stackS3Client(first);
+      const bucket = first.buckets.final;
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "claimed.jpg",
+          Body: await greenScreenJpeg(),
+          ContentType: "image/jpeg",
+        }),
+      );
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: ".notified/claimed.jpg/processed-0000018C2E4A5B6C7000",
+          Body: new Uint8Array(0),
+        }),
+      );
+      await first.stop();
+
+      const second = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
+      const heard = await listen(second.mqttWsUrl, second.env.NOTIFY_TOPIC);
+      try {
+        expect((await heard.waitFor("claimed.jpg", 30_000)).type).to.equal("photoProcessed");
+        await new Promise((r) => setTimeout(r, 1500));
+        expect(heard.received.map((r) => r.notification.message.ObjectKey)).to.deep.equal(["claimed.jpg"]);
+      } finally {
+        await heard.close();
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   describe("an S3 endpoint that stops answering", () => {
     let stack: Awaited<ReturnType<typeof startTestStack>>;
     let topic: TopicListener;
