@@ -8,19 +8,18 @@ import type { SwaggerGatewayResponse } from "@pulumi/awsx/classic/apigateway/swa
 const DEFAULT_TEMPLATE = '{"message":$context.error.messageString}';
 
 /**
- * The CORS headers of every gateway response. One allowed origin (or "*") is named as is; with several, the
- * request's Origin is echoed, which lets any page read these error bodies: they hold nothing but the error.
+ * The CORS headers of every gateway response, for the configured origins. Unless any origin is allowed ("*"), the
+ * request's Origin is echoed: the stack's own page is allowed beside the configured origins, at a CloudFront
+ * domain known only once deployed, so a header fixed now could never name it. Echoing lets any page read these
+ * error bodies, which hold nothing but the error.
  */
 export function corsResponseParameters(allowedOrigins: readonly string[]): Record<string, string> {
-  const origin =
-    allowedOrigins.includes("*") || allowedOrigins.length === 1
-      ? `'${allowedOrigins.includes("*") ? "*" : allowedOrigins[0]}'`
-      : "method.request.header.Origin";
+  const any = allowedOrigins.includes("*");
   return {
-    "gatewayresponse.header.Access-Control-Allow-Origin": origin,
+    "gatewayresponse.header.Access-Control-Allow-Origin": any ? "'*'" : "method.request.header.Origin",
     "gatewayresponse.header.Access-Control-Allow-Methods": "'GET, OPTIONS'",
     "gatewayresponse.header.Access-Control-Allow-Headers": "'Content-Type'",
-    ...(allowedOrigins.includes("*") ? {} : { "gatewayresponse.header.Vary": "'Origin'" }),
+    ...(any ? {} : { "gatewayresponse.header.Vary": "'Origin'" }),
   };
 }
 
