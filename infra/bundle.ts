@@ -166,12 +166,6 @@ export async function buildBundle(root: string, name: FunctionName): Promise<voi
   fs.writeFileSync(manifestFile(root, name), JSON.stringify(manifest, null, 1));
 }
 
-/** The files that went into a function's bundle, relative to the root (from its manifest). */
-export function bundleInputs(root: string, name: FunctionName): string[] {
-  const manifest = JSON.parse(fs.readFileSync(manifestFile(root, name), "utf8")) as Manifest;
-  return Object.keys(manifest.inputs);
-}
-
 /** Why a function's bundle cannot be deployed as it is, or undefined when it is current. */
 export function bundleProblem(root: string, name: FunctionName): string | undefined {
   const dir = path.join(root, bundleDir(name));
