@@ -337,7 +337,6 @@ async function getImage(s3: S3Client, bucket: string, key: string): Promise<Stor
     if (!res.Body) return undefined;
     return {
       body: await res.Body.transformToByteArray(),
-      contentType: res.ContentType,
       eTag: res.ETag,
       cacheControl: res.CacheControl,
     };

@@ -28,7 +28,6 @@ export interface FrontendConfig {
 
 export interface StoredImage {
   body: Uint8Array;
-  contentType?: string;
   eTag?: string;
   cacheControl?: string;
 }
