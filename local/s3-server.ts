@@ -46,13 +46,15 @@ export interface StoredObjectInfo {
   size: number;
 }
 
+/** Text as XML character data. */
+const escapeXml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 /**
  * The Upload bucket's CORS, as the cloud bucket has it: the browser PUTs the photo to the presigned URL from the
  * page's origin with a Content-Type header (or POSTs the form), and may read the ETag.
  */
 export function uploadCorsXml(allowedOrigins: readonly string[]): string {
-  const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const origins = allowedOrigins.map((o) => `<AllowedOrigin>${escape(o)}</AllowedOrigin>`).join("");
+  const origins = allowedOrigins.map((o) => `<AllowedOrigin>${escapeXml(o)}</AllowedOrigin>`).join("");
   return (
     `<CORSConfiguration><CORSRule>${origins}<AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>` +
     `<AllowedHeader>Content-Type</AllowedHeader><ExposeHeader>ETag</ExposeHeader>` +
@@ -388,12 +390,11 @@ function sendError(
   message: string,
   detail: Record<string, string> = {},
 ): void {
-  const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const extra = Object.entries(detail)
-    .map(([name, value]) => `<${name}>${escape(value)}</${name}>`)
+    .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
     .join("");
   const body =
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message>` +
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message>` +
     `${extra}<RequestId>${randomUUID()}</RequestId></Error>`;
   res.writeHead(status, { "Content-Type": "application/xml", "Content-Length": Buffer.byteLength(body) });
   res.end(method === "HEAD" ? undefined : body);
