@@ -143,7 +143,7 @@ export async function deleteObject(s3: S3Client, bucket: string, key: string): P
  */
 export async function deleteVersion(s3: S3Client, bucket: string, key: string, eTag: string): Promise<boolean> {
   try {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: `"${unquote(eTag)}"` }));
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: quote(eTag) }));
     return true;
   } catch (err) {
     if (lostTheRace(err, true)) return false;
