@@ -1,8 +1,9 @@
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { listen, putPhoto, requestUpload } from "./client";
 import type { Notification } from "./client";
+import { stackS3Client } from "./stack";
 import type { Stack } from "./stack";
 
 export const SAMPLE_PHOTO = path.join(__dirname, "..", "assets", "samples", "greenscreen-portrait.jpg");
@@ -113,12 +114,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function countFinalImages(stack: Stack, keys: readonly string[]): Promise<Record<string, number>> {
-  const s3 = new S3Client({
-    region: stack.env.AWS_REGION,
-    endpoint: stack.s3Endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-  });
+  const s3 = stackS3Client(stack);
   try {
     // One HEAD a key: s3rver miscomputes the signature of the SDK's ListObjectsV2 request.
     const found = await Promise.all(

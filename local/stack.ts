@@ -66,6 +66,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** An S3 client of the stack's, signed with its own key as the stages sign (the S3 server refuses anything else). */
+export function stackS3Client(stack: Pick<Stack, "env" | "s3Endpoint">): S3Client {
+  return new S3Client({
+    region: stack.env.AWS_REGION,
+    endpoint: stack.s3Endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
+  });
+}
+
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 const BUCKETS = { upload: "tpp-upload", processing: "tpp-processing", final: "tpp-final" } as const;
 /** Loopback only: the stack has no authentication and is meant for this machine. */

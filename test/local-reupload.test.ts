@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { listen, putPhoto, requestUpload } from "../local/client";
 import type { Stack } from "../local/stack";
-import { startStack } from "../local/stack";
+import { stackS3Client, startStack } from "../local/stack";
+import { photoTopic } from "../pipeline/keys";
 import { greenScreenJpeg } from "./local-photo";
 
 // S3's event sequencers only grow for a key, whatever happens to the service; the stages rely on it to tell a
@@ -27,7 +28,7 @@ describe("local stack: a re-upload after a restart", function () {
     stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
     const ticket = await requestUpload(`${stack.webUrl}/Upload`);
     // The photo's own topic, as the page listens (the broadcast topic may be off).
-    const topic = `${stack.env.NOTIFY_TOPIC}/${ticket.photoFilename.replace(/\.jpg$/, "")}`;
+    const topic = photoTopic(stack.env.NOTIFY_TOPIC, ticket.photoFilename)!;
     const first = await listen(stack.mqttWsUrl, topic);
     await putPhoto(ticket.uploadURL, await greenScreenJpeg(240, 300));
     const before = await first.waitFor(ticket.photoFilename, 30_000);
@@ -36,12 +37,7 @@ describe("local stack: a re-upload after a restart", function () {
 
     stack = await startStack({ port: 0, s3Port: 0, dataDir, quiet: true });
     const second = await listen(stack.mqttWsUrl, topic);
-    const s3 = new S3Client({
-      region: stack.env.AWS_REGION,
-      endpoint: stack.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-    });
+    const s3 = stackS3Client(stack);
     try {
       await s3.send(
         new PutObjectCommand({

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
 import { request } from "node:http";
 import { startStack } from "../local/stack";
 import type { Stack, StackOptions } from "../local/stack";
@@ -33,15 +32,7 @@ export async function startTestStack(
   };
 }
 
-/** An S3 client signed with the stack's own key, as the stages sign. */
-export function stackS3Client(stack: Pick<Stack, "env" | "s3Endpoint">): S3Client {
-  return new S3Client({
-    region: stack.env.AWS_REGION,
-    endpoint: stack.s3Endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY },
-  });
-}
+export { stackS3Client } from "../local/stack";
 
 /**
  * The status of a request sent exactly as given: the path with no URL normalisation on the way (fetch would
