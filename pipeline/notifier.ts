@@ -1,8 +1,10 @@
 import { PublishCommand } from "@aws-sdk/client-iot-data-plane";
 import { iotClient, s3Client } from "./clients";
 import type { StageConfig } from "./config";
-import { notifiedMarkerKey, photoTopic } from "./keys";
+import { eventVersion, failedNoticeId, finalKey, notifiedMarkerKey, photoTopic } from "./keys";
+import type { PhotoKey } from "./keys";
 import { errorMessage, log } from "./log";
+import { photoFailed } from "./messages";
 import type { Notification, PhotoProgress } from "./messages";
 import { claimKey, deleteObject } from "./storage";
 
@@ -66,6 +68,20 @@ export async function publishOnce(config: StageConfig, notification: Notificatio
     throw err;
   }
   return true;
+}
+
+/**
+ * Tells the guest that `stage` could not make their photo, once for the S3 event `object` came in: the stage and
+ * its failure reporter both tell under this notice, so whichever comes second finds it taken.
+ */
+export function publishFailedOnce(
+  config: StageConfig,
+  stage: string,
+  photo: PhotoKey,
+  object: { sequencer?: string; eTag?: string },
+  reason: string,
+): Promise<boolean> {
+  return publishOnce(config, photoFailed(finalKey(photo), reason), failedNoticeId(stage, eventVersion(object)));
 }
 
 /** Publishes a progress message on the photo's own topic, if it has one (QoS 0: a lost one only skips a step). */

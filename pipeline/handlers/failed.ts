@@ -5,16 +5,14 @@ import { loadConfig, requireSetting } from "../config";
 import {
   decodeEventKey,
   eventVersion,
-  failedNoticeId,
   finalImageUrl,
-  finalKey,
   NOTIFIED_PREFIX,
   parsePhotoKey,
   recoveredNoticeId,
 } from "../keys";
 import { log } from "../log";
-import { photoFailed, photoProcessed } from "../messages";
-import { publishOnce } from "../notifier";
+import { photoProcessed } from "../messages";
+import { publishFailedOnce, publishOnce } from "../notifier";
 import { unquote } from "../storage";
 import { INTERNAL_FAILURE_REASON } from "./stage";
 
@@ -66,11 +64,7 @@ export async function handler(failure: FailedInvocation): Promise<void> {
             ),
             recoveredNoticeId(version),
           )
-        : await publishOnce(
-            config,
-            photoFailed(finalKey(photo), INTERNAL_FAILURE_REASON),
-            failedNoticeId(stage, version),
-          );
+        : await publishFailedOnce(config, stage, photo, record.s3.object, INTERNAL_FAILURE_REASON);
     log(
       told ? "warn" : "info",
       told ? "the guest was told after a failed invocation" : "the stage had told the guest",

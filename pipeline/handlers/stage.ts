@@ -4,11 +4,11 @@ import { loadConfig, requireSetting } from "../config";
 import type { StageConfig } from "../config";
 import { s3Client } from "../clients";
 import { isPhotoError } from "../errors";
-import { decodeEventKey, eventVersion, failedNoticeId, finalKey, parsePhotoKey } from "../keys";
+import { decodeEventKey, finalKey, parsePhotoKey } from "../keys";
 import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
-import { photoFailed, photoProgress } from "../messages";
-import { publishOnce, publishProgress } from "../notifier";
+import { photoProgress } from "../messages";
+import { publishFailedOnce, publishProgress } from "../notifier";
 import { deleteVersion, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
 import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
 
@@ -106,8 +106,7 @@ async function handleRecord(
   }
 
   const fields = { stage: stage.name, photoId: photo.photoId, key };
-  const tell = (reason: string) =>
-    tellGuest(config, finalKey(photo), reason, failedNoticeId(stage.name, eventVersion(record.s3.object)), fields);
+  const tell = (reason: string) => tellGuest(config, stage.name, photo, record.s3.object, reason, fields);
   const outKey = stage.outputKey(photo);
   const s3 = s3Client(config);
   const limit = stage.inputLimit?.(config);
@@ -197,14 +196,15 @@ function madeFromThisOrLater(existing: ExistingOutput | undefined, source: Sourc
 /** Sends photoFailed once per event (duplicates and the failure reporter find the notice taken); never throws. */
 async function tellGuest(
   config: StageConfig,
-  objectKey: string,
+  stage: string,
+  photo: PhotoKey,
+  object: S3EventRecord["s3"]["object"],
   reason: string,
-  noticeId: string,
   fields: Record<string, unknown>,
 ): Promise<void> {
   try {
     requireSetting(config, "iotEndpoint", "IOT_ENDPOINT");
-    if (await publishOnce(config, photoFailed(objectKey, reason), noticeId)) {
+    if (await publishFailedOnce(config, stage, photo, object, reason)) {
       log("info", "photoFailed sent", { ...fields, reason });
     } else {
       log("info", "skipped: the guest was already told", { ...fields, reason });
