@@ -91,7 +91,7 @@ export async function headOutput(s3: S3Client, bucket: string, key: string): Pro
  * Writes `output` only if the key still holds `expected` (If-Match its ETag), or nothing when `expected` is
  * undefined (If-None-Match: *). Resolves false when another writer changed the key first.
  */
-export async function writeOutput(
+async function writeOutput(
   s3: S3Client,
   bucket: string,
   key: string,
@@ -117,6 +117,34 @@ export async function writeOutput(
     if (lostTheRace(err, expected !== undefined)) return false;
     throw err;
   }
+}
+
+/** Conditional writes lost to writers of other versions before giving up (each loss means the key changed). */
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * Writes the output unless a run for this or a later version of the input already did: conditionally on what the
+ * key held when the run began, then, each time another writer got there first, on what it holds now.
+ */
+export async function writeOutputOnce(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  output: OutputObject,
+  source: SourceVersion,
+  expected: ExistingOutput | undefined,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    if (await writeOutput(s3, bucket, key, output, source, expected)) return true;
+    expected = await headOutput(s3, bucket, key);
+    if (madeFromThisOrLater(expected, source)) return false;
+    if (attempt === WRITE_ATTEMPTS) throw new Error(`${bucket}/${key} kept changing while writing it`);
+  }
+}
+
+/** Whether the output at a key was made from this version of the input or a later one. */
+export function madeFromThisOrLater(existing: ExistingOutput | undefined, source: SourceVersion): boolean {
+  return existing?.source !== undefined && isSameOrLater(existing.source, source);
 }
 
 /** Creates an empty object at `key` unless one exists: true for the one caller that created it. */
@@ -152,13 +180,13 @@ export async function deleteVersion(s3: S3Client, bucket: string, key: string, e
 }
 
 /** True when `a` is the same input version as `b`, or a later one of the same key. */
-export function isSameOrLater(a: SourceVersion, b: SourceVersion): boolean {
+function isSameOrLater(a: SourceVersion, b: SourceVersion): boolean {
   if (a.sequencer === b.sequencer) return a.eTag === b.eTag;
   return compareSequencers(a.sequencer, b.sequencer) > 0;
 }
 
 /** S3's rule: left-pad the shorter sequencer with zeros, then compare as strings. */
-export function compareSequencers(a: string, b: string): number {
+function compareSequencers(a: string, b: string): number {
   const width = Math.max(a.length, b.length);
   const [x, y] = [a.toUpperCase().padStart(width, "0"), b.toUpperCase().padStart(width, "0")];
   return x < y ? -1 : x > y ? 1 : 0;

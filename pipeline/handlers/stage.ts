@@ -1,4 +1,3 @@
-import type { S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event, S3EventRecord } from "aws-lambda";
 import { loadConfig, requireSetting } from "../config";
 import type { StageConfig } from "../config";
@@ -9,8 +8,16 @@ import type { PhotoKey } from "../keys";
 import { errorMessage, log, timed } from "../log";
 import { photoProgress } from "../messages";
 import { publishFailedOnce, publishProgress } from "../notifier";
-import { deleteVersion, headOutput, isSameOrLater, readObject, tooBigReason, unquote, writeOutput } from "../storage";
-import type { ExistingOutput, OutputObject, SourceVersion } from "../storage";
+import {
+  deleteVersion,
+  headOutput,
+  madeFromThisOrLater,
+  readObject,
+  tooBigReason,
+  unquote,
+  writeOutputOnce,
+} from "../storage";
+import type { OutputObject, SourceVersion } from "../storage";
 
 /**
  * What makes one photo stage: where it reads, where it writes, and the pure-ish work in between.
@@ -38,9 +45,6 @@ export interface PhotoStage {
 }
 
 export type StageOutput = OutputObject;
-
-/** Conditional writes lost to writers of other versions before giving up (each loss means the key changed). */
-const WRITE_ATTEMPTS = 3;
 
 /** Said to the guest when the fault is ours, not their photo's. */
 export const INTERNAL_FAILURE_REASON = "something went wrong on our side while processing the photo; please try again";
@@ -167,30 +171,6 @@ async function handleRecord(
     // A photo we cannot read is done with: retrying it would fail the same way.
     if (!photoProblem) throw err;
   }
-}
-
-/**
- * Writes the output unless a run for this or a later version of the input already did: conditionally on what the
- * key held when the run began, then, each time another writer got there first, on what it holds now.
- */
-async function writeOutputOnce(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  output: OutputObject,
-  source: SourceVersion,
-  expected: ExistingOutput | undefined,
-): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    if (await writeOutput(s3, bucket, key, output, source, expected)) return true;
-    expected = await headOutput(s3, bucket, key);
-    if (madeFromThisOrLater(expected, source)) return false;
-    if (attempt === WRITE_ATTEMPTS) throw new Error(`${bucket}/${key} kept changing while writing it`);
-  }
-}
-
-function madeFromThisOrLater(existing: ExistingOutput | undefined, source: SourceVersion): boolean {
-  return existing?.source !== undefined && isSameOrLater(existing.source, source);
 }
 
 /** Sends photoFailed once per event (duplicates and the failure reporter find the notice taken); never throws. */
