@@ -21,9 +21,8 @@ import {
   cognitoUnauthAssumeRolePolicy,
   finalBucketPolicy,
   imageStageGrants,
-  iotArns,
-  noticeGrants,
   notifyGrants,
+  iotArns,
   presignPolicy,
   publishTopics,
   tlsOnlyBucketPolicy,
@@ -134,8 +133,8 @@ const chromakey = stageFunction("chromakey", {
   },
   // It deletes uploads it refuses as too big.
   buckets: pulumi
-    .all([upload.bucket.arn, processing.bucket.arn, final.bucket.arn])
-    .apply(([input, output, finals]) => [...imageStageGrants(input, output, true), ...noticeGrants(finals)]),
+    .all([upload.bucket.arn, processing.bucket.arn])
+    .apply(([input, output]) => imageStageGrants(input, output, true)),
   ...reporting,
 });
 
@@ -154,7 +153,7 @@ const composite = stageFunction("composite", {
   },
   buckets: pulumi
     .all([processing.bucket.arn, final.bucket.arn])
-    .apply(([input, output]) => [...imageStageGrants(input, output), ...noticeGrants(output)]),
+    .apply(([input, output]) => imageStageGrants(input, output)),
   ...reporting,
 });
 

@@ -33,11 +33,11 @@ interface CommonArgs<E, R> {
 }
 
 export interface StageFunctionArgs extends CommonArgs<S3Event, void> {
-  /** The S3 calls its handler makes, bucket by bucket. */
+  /** The S3 calls its handler makes, bucket by bucket, besides claiming notices (every stage does: added here). */
   buckets: pulumi.Input<BucketGrant[]>;
   /** The topics it publishes to (the shared topic and the photo topics under it). */
   topicArns: pulumi.Input<string[]>;
-  /** Where notices are claimed (the Final bucket), for the failure reporter. */
+  /** Where notices are claimed (the Final bucket), by the stage and its failure reporter. */
   finalBucketArn: pulumi.Input<string>;
   /** The failure reporter's settings besides its own (bucket, topic and IoT endpoint variables). */
   reporterEnvironment: Record<string, pulumi.Input<string>>;
@@ -97,9 +97,9 @@ export function stageFunction(name: string, args: StageFunctionArgs): StageFunct
 
   const logGroup = ownLogGroup(name);
   const policy = pulumi
-    .all([args.buckets, args.topicArns, logGroup.arn, failureReporter.func.arn])
-    .apply(([buckets, topicArns, logGroupArn, failureReporterArn]) =>
-      stagePolicy({ buckets, topicArns, logGroupArn, failureReporterArn }),
+    .all([args.buckets, args.finalBucketArn, args.topicArns, logGroup.arn, failureReporter.func.arn])
+    .apply(([buckets, finalArn, topicArns, logGroupArn, failureReporterArn]) =>
+      stagePolicy({ buckets: [...buckets, ...noticeGrants(finalArn)], topicArns, logGroupArn, failureReporterArn }),
     );
   const deployed = deploy(name, args, logGroup, policy);
   // A retry would run the stage again after it already told the guest (photoFailed); the SDK

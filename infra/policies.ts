@@ -89,9 +89,9 @@ export const noticeGrants = (finalArn: string): BucketGrant[] => [
   { bucketArn: finalArn, objectPrefix: NOTIFIED_PREFIX, objectActions: ["s3:PutObject", "s3:DeleteObject"] },
 ];
 
+/** Notify reads the souvenir's metadata (the keyer's hint); its notices are granted with every stage's. */
 export const notifyGrants = (finalArn: string): BucketGrant[] => [
   { bucketArn: finalArn, objectActions: ["s3:GetObject"] },
-  ...noticeGrants(finalArn),
 ];
 
 /** The presign function signs PUT URLs with its own credentials: the URL can do only what it may. */
