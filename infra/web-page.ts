@@ -7,28 +7,21 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { privateBucket, withPolicy } from "./buckets";
 import { privateCdn } from "./cdn";
+import { MQTT_CLIENT_SCRIPT, PAGE_CONTENT_TYPES } from "../local/page-files";
 import { pageBucketPolicy } from "./policies";
 
 /** AWS's managed policies: no caching (a redeploy shows at once; the page is a few small files), security headers. */
 const CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const SECURITY_HEADERS = "67f7725c-6f97-4210-82d7-5512b31e9d03";
 
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".json": "application/json",
-};
-
 /** The page's files: bucket key -> file on disk (the MQTT client the page loads comes from the mqtt package). */
 export function pageFiles(root: string): Record<string, string> {
   const webDir = path.join(root, "local", "web");
   const files: Record<string, string> = {};
   for (const name of fs.readdirSync(webDir).sort()) {
-    if (CONTENT_TYPES[path.extname(name)]) files[name] = path.join(webDir, name);
+    if (PAGE_CONTENT_TYPES[path.extname(name)]) files[name] = path.join(webDir, name);
   }
-  files["vendor/mqtt.min.js"] = path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js");
+  files["vendor/mqtt.min.js"] = MQTT_CLIENT_SCRIPT;
   return files;
 }
 
@@ -61,7 +54,7 @@ export function webPage(prefix: string, root: string): WebPage {
       {
         bucket: page.bucket.id,
         key,
-        contentType: CONTENT_TYPES[path.extname(key)],
+        contentType: PAGE_CONTENT_TYPES[path.extname(key)],
         cacheControl: "no-cache",
         ...args,
       },

@@ -21,6 +21,7 @@ import type { S3Server } from "./s3-server";
 import { createStageRunner } from "./stage-runner";
 import type { StageRoute } from "./stage-runner";
 import { createIdentityPool } from "./cognito-identity";
+import { MQTT_CLIENT_SCRIPT } from "./page-files";
 import { createRequestListener, IDENTITY_PATH } from "./web-server";
 import type { S3Event, S3EventRecord } from "aws-lambda";
 import type { FrontendConfig, StoredImage } from "./web-server";
@@ -271,7 +272,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         frontendConfig,
         allowedOrigins,
         webDir: path.join(PROJECT_DIR, "local", "web"),
-        mqttClientScript: path.join(path.dirname(require.resolve("mqtt/package.json")), "dist", "mqtt.min.js"),
+        mqttClientScript: MQTT_CLIENT_SCRIPT,
         identityPool,
         log,
       }),

@@ -9,6 +9,7 @@ import { hostAllowed } from "./host-check";
 import { parsePublishRequest, MAX_PAYLOAD_BYTES } from "./iot-bridge";
 import { sha256Hex, verifySigV4 } from "./sigv4";
 import type { Credentials } from "./sigv4";
+import { PAGE_CONTENT_TYPES } from "./page-files";
 import { isJpeg, photoKeyFromPath } from "./photo-path";
 
 /** The same shape the Pulumi program outputs as `frontendConfig` (the cloud one adds `identityPoolId`). */
@@ -51,15 +52,6 @@ export interface WebServerDeps {
 
 /** Where the cloud-like stack answers Cognito Identity's JSON calls (frontendConfig.identityEndpoint). */
 export const IDENTITY_PATH = "/cognito-identity/";
-
-const STATIC_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".ico": "image/x-icon",
-};
 
 /**
  * The local stand-ins for API Gateway (/Upload), CloudFront (/photos), the IoT data endpoint (/topics) and the
@@ -104,7 +96,7 @@ async function route(deps: WebServerDeps, req: IncomingMessage, res: ServerRespo
   if (pathname === "/vendor/mqtt.min.js") return serveFile(deps.mqttClientScript, ".js", method, res);
   const name = pathname === "/" ? "index.html" : pathname.slice(1);
   // Only plain file names directly in the web folder: nothing else on disk is reachable.
-  if (/^[a-z0-9][a-z0-9-]*\.[a-z]+$/.test(name) && STATIC_TYPES[path.extname(name)]) {
+  if (/^[a-z0-9][a-z0-9-]*\.[a-z]+$/.test(name) && PAGE_CONTENT_TYPES[path.extname(name)]) {
     return serveFile(path.join(deps.webDir, name), path.extname(name), method, res);
   }
   return send(res, 404, { "Content-Type": "text/plain; charset=utf-8" }, "not found\n", method);
@@ -204,7 +196,7 @@ async function serveFile(file: string, ext: string, method: string, res: ServerR
   send(
     res,
     200,
-    { "Content-Type": STATIC_TYPES[ext] ?? "application/octet-stream", "Cache-Control": "no-cache" },
+    { "Content-Type": PAGE_CONTENT_TYPES[ext] ?? "application/octet-stream", "Cache-Control": "no-cache" },
     body,
     method,
   );
