@@ -2,6 +2,7 @@
  * Pure reading of a request to the local S3 server: which bucket and key it names (path-style only), and the S3
  * rules for a write's preconditions. Nothing here touches the disk.
  */
+import { parseQuery } from "./sigv4";
 
 export interface S3Target {
   bucket: string;
@@ -34,15 +35,8 @@ export function parseTarget(rawUrl: string, buckets: readonly string[]): Parsed<
   const q = rawUrl.indexOf("?");
   const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
   const rawQuery = q < 0 ? "" : rawUrl.slice(q + 1);
-  const query: Array<[string, string]> = [];
-  for (const pair of rawQuery.split("&")) {
-    if (pair === "") continue;
-    const eq = pair.indexOf("=");
-    const name = decode(eq < 0 ? pair : pair.slice(0, eq));
-    const value = decode(eq < 0 ? "" : pair.slice(eq + 1));
-    if (name === undefined || value === undefined) return refuse(400, "InvalidArgument", "malformed query string");
-    query.push([name, value]);
-  }
+  const query = parseQuery(rawQuery);
+  if (!query) return refuse(400, "InvalidArgument", "malformed query string");
   const slash = rawPath.indexOf("/", 1);
   const bucket = decode(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash));
   if (bucket === undefined) return refuse(400, "InvalidURI", "malformed bucket name");

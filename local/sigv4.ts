@@ -204,7 +204,8 @@ function canonicalPath(rawPath: string, s3: boolean): string {
     .join("/");
 }
 
-function parseQuery(raw: string): Array<[string, string]> | undefined {
+/** A raw query string's name-value pairs, decoded; undefined when one is malformed. */
+export function parseQuery(raw: string): Array<[string, string]> | undefined {
   const pairs: Array<[string, string]> = [];
   for (const part of raw.split("&")) {
     if (part === "") continue;
