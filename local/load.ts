@@ -1,4 +1,4 @@
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { paginateListObjectsV2 } from "@aws-sdk/client-s3";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { listen, putPhoto, requestUpload } from "./client";
@@ -116,19 +116,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 async function countFinalImages(stack: Stack, keys: readonly string[]): Promise<Record<string, number>> {
   const s3 = stackS3Client(stack);
   try {
-    // One HEAD a key: s3rver miscomputes the signature of the SDK's ListObjectsV2 request.
-    const found = await Promise.all(
-      keys.map((key) =>
-        s3.send(new HeadObjectCommand({ Bucket: stack.buckets.final, Key: key })).then(
-          () => 1,
-          (err: { $metadata?: { httpStatusCode?: number } }) => {
-            if (err.$metadata?.httpStatusCode === 404) return 0;
-            throw err;
-          },
-        ),
-      ),
-    );
-    return Object.fromEntries(keys.map((k, i) => [k, found[i]]));
+    const present = new Set<string>();
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: stack.buckets.final })) {
+      for (const object of page.Contents ?? []) if (object.Key) present.add(object.Key);
+    }
+    return Object.fromEntries(keys.map((k) => [k, present.has(k) ? 1 : 0]));
   } finally {
     s3.destroy();
   }
