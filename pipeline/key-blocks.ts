@@ -114,3 +114,9 @@ export function blockDistance(marked: Uint8Array, cols: number, rows: number): U
   }
   return d;
 }
+
+/** The k-th (0..3: left, right, up, down) 4-neighbour of block b at column x, or -1 off the grid. */
+export function neighbour(b: number, x: number, k: number, cols: number, n: number): number {
+  const d = k === 0 ? (x > 0 ? b - 1 : -1) : k === 1 ? (x < cols - 1 ? b + 1 : -1) : k === 2 ? b - cols : b + cols;
+  return d >= 0 && d < n ? d : -1;
+}

@@ -1,4 +1,4 @@
-import { blockDistance, type BlockStats } from "./key-blocks";
+import { blockDistance, neighbour, type BlockStats } from "./key-blocks";
 import type { EdgePixels } from "./key-unmix";
 
 /**
@@ -67,12 +67,9 @@ function markHotSpots(blocks: BlockStats, longSide: number, zone: Uint8Array): v
     const x = b % cols;
     const v = level[b]!;
     if (v > step * depth[b]! || solid[b]! > 0) return false;
-    for (const c of [
-      x > 0 ? b - 1 : b,
-      x < cols - 1 ? b + 1 : b,
-      b >= cols ? b - cols : b,
-      b + cols < n ? b + cols : b,
-    ]) {
+    for (let k = 0; k < 4; k++) {
+      const c = neighbour(b, x, k, cols, n);
+      if (c < 0) continue;
       const d = level[c]! - v;
       if (d > step || d < -step) return false;
     }
@@ -90,8 +87,9 @@ function markHotSpots(blocks: BlockStats, longSide: number, zone: Uint8Array): v
     for (let head = start; head < tail; head++) {
       const b = queue[head]!;
       const x = b % cols;
-      for (const c of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
-        if (c < 0 || c >= n || !isBare[c] || seen[c]) continue;
+      for (let k = 0; k < 4; k++) {
+        const c = neighbour(b, x, k, cols, n);
+        if (c < 0 || !isBare[c] || seen[c]) continue;
         seen[c] = 1;
         queue[tail++] = c;
       }
@@ -109,8 +107,9 @@ function markHotSpots(blocks: BlockStats, longSide: number, zone: Uint8Array): v
   for (let head = 0; head < tail; head++) {
     const b = queue[head]!;
     const x = b % cols;
-    for (const c of [x > 0 ? b - 1 : -1, x < cols - 1 ? b + 1 : -1, b - cols, b + cols]) {
-      if (c < 0 || c >= n || zone[c] !== CREASE_DARK || !smooth(c)) continue;
+    for (let k = 0; k < 4; k++) {
+      const c = neighbour(b, x, k, cols, n);
+      if (c < 0 || zone[c] !== CREASE_DARK || !smooth(c)) continue;
       zone[c]! |= CREASE_BRIGHT;
       queue[tail++] = c;
     }

@@ -1,4 +1,4 @@
-import { blockDistance, type BlockStats } from "./key-blocks";
+import { blockDistance, neighbour, type BlockStats } from "./key-blocks";
 
 /**
  * Spill is not transparency. A white shirt lit green by the screen reads, pixel by pixel, exactly like
@@ -101,10 +101,4 @@ export function coreLevels(blocks: BlockStats, width: number, height: number): F
   }
   for (let b = 0; b < n; b++) if (level[b]! < 0) level[b] = 0;
   return level;
-}
-
-/** The k-th (0..3: left, right, up, down) 4-neighbour of block b at column x, or -1 off the grid. */
-function neighbour(b: number, x: number, k: number, cols: number, n: number): number {
-  const d = k === 0 ? (x > 0 ? b - 1 : -1) : k === 1 ? (x < cols - 1 ? b + 1 : -1) : k === 2 ? b - cols : b + cols;
-  return d >= 0 && d < n ? d : -1;
 }
